@@ -1,0 +1,386 @@
+//go:build linux
+
+package oracle
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+// Config is the load besides the instructions.
+type Config struct {
+	ProgType verifier.ProgType
+	Decl     btfctx.Decl
+	// LogLevel 1 or 2. Level 0 loads at level 1 (the message and insn
+	// index are read from the log) and returns no log.
+	LogLevel uint32
+}
+
+// logSize is the log buffer: large enough that no modeled stream fills it
+// (a filled level-1 log turns any result into ENOSPC).
+const logSize = 64 << 20
+
+var (
+	mu       sync.Mutex // the fd table is process-global
+	probe    sync.Once
+	probeErr error
+	profile  *verifier.Profile
+	release  string
+)
+
+// Available reports whether the live kernel can be asked: root, a working
+// bpf(BPF_PROG_LOAD), and a kernel release that a profile models. The
+// error says why not. It probes once.
+func Available() (*verifier.Profile, error) {
+	probe.Do(func() {
+		var u unix.Utsname
+		if err := unix.Uname(&u); err != nil {
+			probeErr = fmt.Errorf("uname: %w", err)
+			return
+		}
+		release = string(bytes.TrimRight(u.Release[:], "\x00"))
+		if os.Geteuid() != 0 {
+			probeErr = errors.New("not root: bpf(BPF_PROG_LOAD) with a privileged log needs root")
+			return
+		}
+		if _, err := load([]insn.Slot{{Code: 0xb7}, {Code: 0x95}}, verifier.SocketFilter, 0, nil, nil); err != nil {
+			probeErr = fmt.Errorf("bpf(BPF_PROG_LOAD) does not work here: %w", err)
+			return
+		}
+		for _, p := range verifier.Profiles() {
+			if p.Log618 && (release == p.Name || strings.HasPrefix(release, p.Name+".") || strings.HasPrefix(release, p.Name+"-")) {
+				profile = p
+			}
+		}
+		if profile == nil {
+			probeErr = fmt.Errorf("kernel %s is not a modeled profile", release)
+		}
+	})
+	return profile, probeErr
+}
+
+// Release returns the running kernel's release, once Available ran.
+func Release() string { return release }
+
+// Require skips t unless the oracle is available. VERISIM_LIVE=1 makes an
+// unavailable oracle a failure instead, and VERISIM_LIVE=0 always skips.
+func Require(t testing.TB) *verifier.Profile {
+	t.Helper()
+	switch os.Getenv("VERISIM_LIVE") {
+	case "0":
+		t.Skip("VERISIM_LIVE=0")
+	}
+	p, err := Available()
+	if err != nil {
+		if os.Getenv("VERISIM_LIVE") == "1" {
+			t.Fatalf("VERISIM_LIVE=1 but the live kernel is unavailable: %v", err)
+		}
+		t.Skipf("live kernel unavailable: %v", err)
+	}
+	return p
+}
+
+type placed struct{ fds []int32 }
+
+func (p *placed) closeAll() {
+	for _, fd := range p.fds {
+		unix.Close(int(fd))
+	}
+}
+
+// Run loads slots into the live kernel. The error is for failures to set
+// up the load (an fd in use, a map the kernel will not create), never for
+// a rejection.
+func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
+	if _, err := Available(); err != nil {
+		return verifier.Result{}, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var pl placed
+	defer pl.closeAll()
+	if err := setup(slots, cfg.Decl, &pl); err != nil {
+		return verifier.Result{}, err
+	}
+	var fdArray *int32
+	if cfg.Decl.HasFDArray {
+		mem, arr, err := pageEndArray(cfg.Decl.FDArray)
+		if err != nil {
+			return verifier.Result{}, err
+		}
+		defer unix.Munmap(mem)
+		fdArray = arr
+	}
+	level := cfg.LogLevel
+	if level == 0 {
+		level = 1
+	}
+	buf := make([]byte, logSize)
+	res, err := load(slots, cfg.ProgType, level, buf, fdArray)
+	if err != nil {
+		return verifier.Result{}, err
+	}
+	if cfg.LogLevel == 0 {
+		res.Log = nil
+	}
+	return res, nil
+}
+
+// setup places every declared fd and checks that the other fds the stream
+// names are closed.
+func setup(slots []insn.Slot, d btfctx.Decl, pl *placed) error {
+	declared := map[int32]bool{}
+	claim := func(fd int32) error {
+		if t, open := fdTarget(fd); open {
+			return fmt.Errorf("fd %d: %w (%s)", fd, errBusy, t)
+		}
+		return nil
+	}
+	for _, m := range d.Maps {
+		declared[m.FD] = true
+		if err := claim(m.FD); err != nil {
+			return err
+		}
+		inner := 0
+		if needsInner(m.Type) {
+			in, err := createMap(btfctx.Map{Type: btfctx.MapArray, KeySize: 4, ValueSize: 4, MaxEntries: 1}, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(in)
+			inner = in
+		}
+		fd, err := createMap(m.Map, inner)
+		if err != nil {
+			return err
+		}
+		if err := place(fd, m.FD); err != nil {
+			return err
+		}
+		pl.fds = append(pl.fds, m.FD)
+	}
+	for _, b := range d.BTFs {
+		declared[b.FD] = true
+		if err := claim(b.FD); err != nil {
+			return err
+		}
+		var fd int
+		var err error
+		if b.Source == "vmlinux" {
+			fd, err = vmlinuxBTFFD()
+		} else {
+			fd, err = loadBTF(b.Source)
+		}
+		if err != nil {
+			return err
+		}
+		if err := place(fd, b.FD); err != nil {
+			return err
+		}
+		pl.fds = append(pl.fds, b.FD)
+	}
+	for _, fd := range d.Files {
+		declared[fd] = true
+		if t, open := fdTarget(fd); open {
+			if isBPFObject(t) {
+				return fmt.Errorf("fd %d: declared a non-BPF file but is %s", fd, t)
+			}
+			continue // already an open non-BPF file (stdout, say): use it
+		}
+		nf, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		if err := place(nf, fd); err != nil {
+			return err
+		}
+		pl.fds = append(pl.fds, fd)
+	}
+	// Every other fd the stream can name must be closed here too.
+	check := func(fd int32) error {
+		if declared[fd] {
+			return nil
+		}
+		if t, open := fdTarget(fd); open {
+			return fmt.Errorf("fd %d is not declared (closed) but is open in this process: %s", fd, t)
+		}
+		return nil
+	}
+	for i := 0; i+1 < len(slots); i++ {
+		s := slots[i]
+		if !s.IsLdImm64() {
+			continue
+		}
+		switch s.Src {
+		case insn.PseudoMapFD, insn.PseudoMapValue:
+			if err := check(s.Imm); err != nil {
+				return err
+			}
+		case insn.PseudoBTFID:
+			if fd := slots[i+1].Imm; fd != 0 {
+				if err := check(fd); err != nil {
+					return err
+				}
+			}
+		}
+		i++
+	}
+	if d.HasFDArray {
+		for _, fd := range d.FDArray {
+			if err := check(fd); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pageEndArray copies fds to the end of a page whose successor is not
+// mapped.
+func pageEndArray(fds []int32) ([]byte, *int32, error) {
+	ps := os.Getpagesize()
+	mem, err := unix.Mmap(-1, 0, 2*ps, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := unix.Mprotect(mem[ps:], unix.PROT_NONE); err != nil {
+		unix.Munmap(mem)
+		return nil, nil, err
+	}
+	start := ps - 4*len(fds)
+	if start < 0 {
+		unix.Munmap(mem)
+		return nil, nil, fmt.Errorf("fd_array of %d entries does not fit a page", len(fds))
+	}
+	for i, fd := range fds {
+		*(*int32)(unsafe.Pointer(&mem[start+4*i])) = fd
+	}
+	return mem, (*int32)(unsafe.Pointer(&mem[start])), nil
+}
+
+func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
+	code := insn.Encode(slots)
+	license := []byte("GPL\x00")
+	a := progLoadAttr{
+		progType: uint32(pt),
+		insnCnt:  uint32(len(slots)),
+		license:  uint64(uintptr(unsafe.Pointer(&license[0]))),
+		logLevel: level,
+	}
+	if len(code) > 0 {
+		a.insns = uint64(uintptr(unsafe.Pointer(&code[0])))
+	}
+	if len(buf) > 0 {
+		a.logSize = uint32(len(buf))
+		a.logBuf = uint64(uintptr(unsafe.Pointer(&buf[0])))
+	} else {
+		a.logLevel = 0
+	}
+	if fdArray != nil {
+		a.fdArray = uint64(uintptr(unsafe.Pointer(fdArray)))
+	}
+	var fd int
+	var err error
+	for tries := 0; ; tries++ {
+		fd, err = bpf(cmdProgLoad, unsafe.Pointer(&a), unsafe.Sizeof(a))
+		// do_check returns EAGAIN when a signal is pending (Go's
+		// preemption signal, say): not the verifier's answer.
+		if err != unix.EAGAIN || tries > 100 {
+			break
+		}
+	}
+	if err == nil {
+		unix.Close(fd)
+	}
+	res := verifier.Result{Verdict: verifier.Accept, Insn: -1}
+	if n := bytes.IndexByte(buf, 0); n > 0 {
+		res.Log = strings.Split(strings.TrimSuffix(string(buf[:n]), "\n"), "\n")
+	}
+	if err != nil {
+		errno, ok := err.(unix.Errno)
+		if !ok {
+			return res, err
+		}
+		if errno == unix.ENOSPC {
+			return res, errors.New("log buffer too small (ENOSPC)")
+		}
+		res.Verdict = verifier.Reject
+		res.Errno = verifier.Errno(errno)
+		res.Message, res.Insn = messageOf(res.Log)
+	}
+	if st, ok := stats(res.Log); ok {
+		res.Stats = st
+	}
+	return res, nil
+}
+
+var (
+	insnLine    = regexp.MustCompile(`^(\d+): `)
+	stateLine   = regexp.MustCompile(`^\d+:( |$)`)
+	propagating = regexp.MustCompile(`^frame \d+: propagating `)
+	statsLine   = regexp.MustCompile(`^processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read \d+$`)
+)
+
+// messageOf finds the kernel's error line and the do_check instruction in
+// a rejection's log: the last line after the last instruction line that is
+// not trace output, and that instruction's index (-1 when do_check never
+// printed one: the error came from an earlier pass).
+func messageOf(log []string) (string, int) {
+	insnIdx, last := -1, -1
+	for i, l := range log {
+		if m := insnLine.FindStringSubmatch(l); m != nil && strings.HasPrefix(l[len(m[0]):], "(") {
+			insnIdx, _ = strconv.Atoi(m[1])
+			last = i
+		}
+	}
+	msg := ""
+	for i := len(log) - 1; i > last; i-- {
+		l := log[i]
+		if l == "" || statsLine.MatchString(l) || stateLine.MatchString(l) || strings.HasPrefix(l, " ") ||
+			strings.HasPrefix(l, "func#") || l == "Live regs before insn:" || strings.HasPrefix(l, "from ") ||
+			strings.HasPrefix(l, "mark_precise: ") || propagating.MatchString(l) ||
+			strings.HasPrefix(l, "verification time ") || strings.HasPrefix(l, "stack depth ") {
+			continue
+		}
+		msg = l
+		break
+	}
+	return msg, insnIdx
+}
+
+func stats(log []string) (verifier.Stats, bool) {
+	for i := len(log) - 1; i >= 0; i-- {
+		if m := statsLine.FindStringSubmatch(log[i]); m != nil {
+			n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+			return verifier.Stats{Processed: n(m[1]), MaxStatesPerInsn: n(m[2]), TotalStates: n(m[3]), PeakStates: n(m[4])}, true
+		}
+	}
+	return verifier.Stats{}, false
+}
+
+var kernelAddr = regexp.MustCompile(`0xffff[0-9a-f]{12}`)
+
+// Normalize replaces kernel addresses (0xffff followed by 12 hex digits)
+// in log lines with 0xKADDR, so that logs of different boots, and of the
+// simulator, compare equal.
+func Normalize(log []string) []string {
+	out := make([]string, len(log))
+	for i, l := range log {
+		out[i] = kernelAddr.ReplaceAllString(l, "0xKADDR")
+	}
+	return out
+}

@@ -1,0 +1,96 @@
+package regstate
+
+// Type is the base register type, enum bpf_reg_type without flags. The zero
+// value is NOT_INIT.
+type Type uint8
+
+// Base register types modeled by verisim (include/linux/bpf.h).
+const (
+	NotInit       Type = iota // NOT_INIT
+	Scalar                    // SCALAR_VALUE
+	PtrToCtx                  // PTR_TO_CTX
+	ConstPtrToMap             // CONST_PTR_TO_MAP
+	PtrToMapValue             // PTR_TO_MAP_VALUE
+	PtrToStack                // PTR_TO_STACK
+	PtrToBTFID                // PTR_TO_BTF_ID
+	PtrToMem                  // PTR_TO_MEM
+	PtrToFunc                 // PTR_TO_FUNC
+)
+
+// Flag is a type flag (enum bpf_type_flag) combined with the base type.
+type Flag uint16
+
+// Type flags modeled by verisim.
+const (
+	MemRdonly Flag = 1 << iota // MEM_RDONLY
+	MemPercpu                  // MEM_PERCPU
+)
+
+// MapRef is what a register pointing at a map knows about it: the fields the
+// log prints and an identity.
+type MapRef struct {
+	ID        int // distinct per map object (the simulated fd table's order)
+	Name      string
+	KeySize   uint32
+	ValueSize uint32
+}
+
+// Reg is one register's state. Only the fields that the modeled
+// instructions produce exist; tnum and range bounds are represented by Known
+// and Value, which is exact for constants. A scalar that is not Known is
+// fully unknown.
+type Reg struct {
+	Type  Type
+	Flags Flag
+
+	// Known reports a scalar whose var_off is constant; Value is that
+	// constant (var_off.value). Pointers are Known with Value 0 unless
+	// arithmetic moved their variable offset, which is not modeled.
+	Known bool
+	Value uint64
+
+	// Off is the fixed offset of a pointer (reg->off).
+	Off int32
+
+	// Precise is the precision mark of a scalar (reg->precise).
+	Precise bool
+
+	// Width32 marks a scalar that is not Known but whose upper 32 bits are
+	// zero: a 32-bit ALU result or a w-register copy of something unknown.
+	Width32 bool
+
+	// ID links scalars copied from one another (reg->id).
+	ID uint32
+
+	// Map is set for CONST_PTR_TO_MAP and PTR_TO_MAP_VALUE.
+	Map *MapRef
+
+	// BTFID is the BTF type id of a PTR_TO_BTF_ID, and BTFName that type's
+	// name as the log prints it. BTFBad marks an id that names no type:
+	// printing it would dereference NULL in the 5.9 kernel_type_name.
+	BTFID   uint32
+	BTFName string
+	BTFBad  bool
+
+	// MemSize is the size of a PTR_TO_MEM region.
+	MemSize uint32
+
+	// Subprog is the subprogram number of a PTR_TO_FUNC.
+	Subprog int
+
+	// Written is the 5.9 liveness mark REG_LIVE_WRITTEN, printed as "_w" in
+	// that era's log. 6.18 has no liveness marks.
+	Written bool
+}
+
+// Const returns a known scalar.
+func Const(v uint64) Reg { return Reg{Type: Scalar, Known: true, Value: v} }
+
+// Unknown returns a scalar with no known bits (mark_reg_unknown).
+func Unknown() Reg { return Reg{Type: Scalar} }
+
+// IsConst reports whether r is a scalar with a constant value.
+func (r Reg) IsConst() bool { return r.Type == Scalar && r.Known }
+
+// IsPointer reports whether r holds a pointer (any initialized non-scalar).
+func (r Reg) IsPointer() bool { return r.Type != NotInit && r.Type != Scalar }

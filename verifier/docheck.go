@@ -1,0 +1,349 @@
+package verifier
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+)
+
+// histEntry is a jump history entry (struct bpf_jmp_history_entry): the
+// instruction reached and the one executed before it.
+type histEntry struct{ idx, prev int }
+
+// vstate is the verifier state of the one frame modeled (struct
+// bpf_verifier_state with frame[0]).
+type vstate struct {
+	regs   [11]regstate.Reg
+	parent *storedState
+	first  int // first_insn_idx
+	last   int // last_insn_idx
+	hist   []histEntry
+}
+
+func (s *vstate) clone() *vstate {
+	c := *s
+	c.hist = append([]histEntry(nil), s.hist...)
+	return &c
+}
+
+// storedState is a checkpoint in the explored-states list (struct
+// bpf_verifier_state_list).
+type storedState struct {
+	vstate
+	idx     int
+	hits    int
+	misses  int
+	cleaned bool
+}
+
+// pending is a pushed branch (struct bpf_verifier_stack_elem).
+type pending struct {
+	st     *vstate
+	idx    int
+	prev   int
+	logPos int
+}
+
+// maxJmpSeq is BPF_COMPLEXITY_LIMIT_JMP_SEQ.
+const maxJmpSeq = 8192
+
+// doCheckMain models do_check_main and do_check_common for the main
+// program: the initial state (R1 = ctx, R10 = fp0), do_check, and the
+// level-1 log reset on success.
+func (e *env) doCheckMain() error {
+	if e.hasCycle {
+		return e.unsupported("the program has a loop (a back-edge in check_cfg); bounded loops are not modeled")
+	}
+	st := &vstate{first: 0, last: -1}
+	st.regs[1] = regstate.Reg{Type: regstate.PtrToCtx, Known: true}
+	st.regs[10] = regstate.Reg{Type: regstate.PtrToStack, Known: true}
+	e.cur = st
+	e.scratched = 0xffff
+	e.inDoCheck = true
+	err := e.doCheck()
+	if err == nil && !e.log.level2() {
+		e.log.reset(0)
+	}
+	return err
+}
+
+// doCheck models do_check (kernel/bpf/verifier.c).
+func (e *env) doCheck() error {
+	n := len(e.orig)
+	prev, idx := -1, 0
+	for {
+		e.insnIdx = idx
+		if idx >= n {
+			return e.reject(EFAULT, "invalid insn idx %d insn_cnt %d", idx, n)
+		}
+		e.processed++
+		if e.processed > MaxInsns {
+			// Reported at the last instruction do_check printed.
+			e.insnIdx = prev
+			return e.reject(E2BIG, msgTooLarge, e.processed)
+		}
+		e.cur.last = prev
+		exit := false
+		if e.aux[idx].prune {
+			hit, err := e.isStateVisited(idx)
+			if err != nil {
+				return err
+			}
+			if hit {
+				if e.log.anyLevel() {
+					if e.doPrint {
+						e.log.printf("\nfrom %d to %d: safe\n", prev, idx)
+					} else {
+						e.log.printf("%d: safe\n", idx)
+					}
+				}
+				exit = true
+			}
+		}
+		if !exit {
+			if e.isJmpPoint(idx) {
+				e.cur.hist = append(e.cur.hist, histEntry{idx, prev})
+			}
+			e.printBeforeInsn(idx, prev)
+			prev = idx
+			next, done, err := e.doCheckInsn(idx)
+			if err != nil {
+				return err
+			}
+			if e.cfg.KeepStates {
+				e.steps = append(e.steps, Step{Insn: idx, Regs: e.cur.regs})
+			}
+			exit = done
+			idx = next
+		}
+		if !exit {
+			continue
+		}
+		// process_bpf_exit
+		e.scratched = 0xffff
+		if len(e.stack) == 0 {
+			return nil
+		}
+		b := e.stack[len(e.stack)-1]
+		e.stack = e.stack[:len(e.stack)-1]
+		e.cur = b.st
+		if !e.log.level2() {
+			e.log.reset(b.logPos)
+		}
+		prev, idx = b.prev, b.idx
+		e.doPrint = true
+	}
+}
+
+// isJmpPoint: 6.18 records jump history at jump targets (is_jmp_point);
+// 5.9 at every prune point that did not add a state.
+func (e *env) isJmpPoint(idx int) bool {
+	if e.p.Log618 {
+		return e.aux[idx].jmpPoint
+	}
+	return e.aux[idx].prune
+}
+
+// printBeforeInsn prints what do_check logs before checking idx: the
+// "from" header of a popped branch, the pending state, and the
+// instruction line.
+func (e *env) printBeforeInsn(idx, prev int) {
+	l := &e.log
+	if !e.p.Log618 {
+		if l.level2() || (l.anyLevel() && e.doPrint) {
+			if l.level2() {
+				l.printf("%d:", idx)
+			} else {
+				l.printf("\nfrom %d to %d:", prev, idx)
+			}
+			e.printState59(e.cur)
+			e.doPrint = false
+		}
+		if l.anyLevel() {
+			l.printf("%d: %s\n", idx, e.disasm(idx))
+		}
+		return
+	}
+	if l.level2() && e.doPrint {
+		l.printf("\nfrom %d to %d:", prev, idx)
+		e.printState(e.cur, true)
+		e.doPrint = false
+	}
+	if l.anyLevel() {
+		if e.scratched != 0 {
+			e.printInsnState()
+		}
+		l.prevLogPos = l.pos()
+		l.printf("%d: %s\n", idx, e.disasm(idx))
+		l.prevInsnPrintPos = l.pos() - l.prevLogPos
+		l.prevLogPos = l.pos()
+	}
+}
+
+// printInsnState models print_insn_state (kernel/bpf/log.c, v6.18): the
+// state goes at the end of the last instruction line, after padding and
+// ';', if nothing was printed since; otherwise on its own "%d:" line.
+func (e *env) printInsnState() {
+	l := &e.log
+	if l.prevLogPos != 0 && l.prevLogPos == l.pos() {
+		l.reset(l.prevLogPos - 1)
+		l.write(strings.Repeat(" ", alignment(l.prevInsnPrintPos)))
+		l.write(";")
+	} else {
+		l.printf("%d:", e.insnIdx)
+	}
+	e.printState(e.cur, false)
+}
+
+// printState models print_verifier_state (v6.18) for frame 0 without
+// stack slots.
+func (e *env) printState(st *vstate, all bool) {
+	for i, r := range st.regs {
+		if r.Type == regstate.NotInit || (!all && e.scratched&(1<<i) == 0) {
+			continue
+		}
+		e.log.printf(" R%d=%s", i, r.Format618())
+	}
+	e.log.write("\n")
+	if !all {
+		e.scratched = 0
+	}
+}
+
+// printState59 models the 5.9 print_verifier_state: every initialized
+// register, with its liveness mark.
+func (e *env) printState59(st *vstate) {
+	for i, r := range st.regs {
+		if r.Type == regstate.NotInit {
+			continue
+		}
+		w := ""
+		if r.Written {
+			w = "_w"
+		}
+		e.log.printf(" R%d%s=%s", i, w, r.Format59())
+	}
+	e.log.write("\n")
+}
+
+// doCheckInsn models do_check_insn: it checks the instruction at idx and
+// returns the next instruction, or done when the path ended at an exit.
+func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
+	s := e.orig[idx]
+	switch s.Class() {
+	case insn.ClassALU, insn.ClassALU64:
+		return idx + 1, false, e.checkALU(s)
+	case insn.ClassLDX:
+		return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
+	case insn.ClassSTX:
+		if e.p.Log618 && s.Mode() != insn.ModeATOMIC && (s.Mode() != insn.ModeMEM || s.Imm != 0) {
+			return 0, false, e.reject(EINVAL, msgSTXReserved)
+		}
+		return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+	case insn.ClassST:
+		if s.Mode() != insn.ModeMEM || s.Src != 0 {
+			return 0, false, e.reject(EINVAL, msgSTReserved)
+		}
+		return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+	case insn.ClassLD:
+		switch s.Mode() {
+		case insn.ModeABS, insn.ModeIND:
+			return 0, false, e.unsupported("LD_ABS/LD_IND (check_ld_abs) is not modeled: %s", e.disasm(idx))
+		case insn.ModeIMM:
+			return idx + 2, false, e.checkLdImm(idx)
+		}
+		return 0, false, e.reject(EINVAL, msgInvalidLdMode)
+	}
+	// JMP, JMP32
+	e.jmps++
+	class := s.Class()
+	switch s.Op() {
+	case insn.OpCALL:
+		var bad bool
+		if e.p.Log618 {
+			bad = s.Source() != insn.SrcK || (s.Src != insn.PseudoKfuncCall && s.Off != 0) ||
+				(s.Src != 0 && s.Src != insn.PseudoCall && s.Src != insn.PseudoKfuncCall) ||
+				s.Dst != 0 || class == insn.ClassJMP32
+		} else {
+			bad = s.Source() != insn.SrcK || s.Off != 0 || (s.Src != 0 && s.Src != insn.PseudoCall) ||
+				s.Dst != 0 || class == insn.ClassJMP32
+		}
+		if bad {
+			return 0, false, e.reject(EINVAL, msgCallReserved)
+		}
+		return 0, false, e.unsupported("calls are not modeled: %s", e.disasm(idx))
+	case insn.OpJA:
+		var bad bool
+		if e.p.Log618 {
+			bad = s.Source() != insn.SrcK || s.Src != 0 || s.Dst != 0 ||
+				(class == insn.ClassJMP && s.Imm != 0) || (class == insn.ClassJMP32 && s.Off != 0)
+		} else {
+			bad = s.Source() != insn.SrcK || s.Imm != 0 || s.Src != 0 || s.Dst != 0 || class == insn.ClassJMP32
+		}
+		if bad {
+			return 0, false, e.reject(EINVAL, msgJAReserved)
+		}
+		return idx + int(s.JumpOffset()) + 1, false, nil
+	case insn.OpEXIT:
+		if s.Source() != insn.SrcK || s.Imm != 0 || s.Src != 0 || s.Dst != 0 || class == insn.ClassJMP32 {
+			return 0, false, e.reject(EINVAL, msgExitReserved)
+		}
+		return 0, true, e.checkReturnCode()
+	case insn.OpJCOND:
+		if e.p.Log618 {
+			if s.Code != insn.ClassJMP|insn.OpJCOND || s.Src != 0 || s.Dst != 0 || s.Imm != 0 {
+				return 0, false, e.reject(EINVAL, msgMayGotoImm, s.Imm)
+			}
+			return 0, false, e.unsupported("may_goto is not modeled")
+		}
+	}
+	next, err = e.checkCondJmp(idx, s)
+	return next, false, err
+}
+
+// checkReturnCode models the exit path of the main program:
+// check_return_code (v6.18) or the 5.9 R0 checks.
+func (e *env) checkReturnCode() error {
+	if err := e.checkRegArg(0, srcOp); err != nil {
+		return err
+	}
+	// is_pointer_value is false for a privileged loader: no "R0 leaks
+	// addr as return value".
+	if !e.cfg.ProgType.hasReturnRange() {
+		return nil
+	}
+	r0 := e.cur.regs[0]
+	if r0.Type != regstate.Scalar {
+		name := r0.TypeString()
+		if !e.p.Log618 {
+			name = r0.TypeString59()
+		}
+		return e.reject(EINVAL, msgExitNotKnown, name)
+	}
+	if e.p.Log618 {
+		if err := e.markChainPrecision(0); err != nil {
+			return err
+		}
+	}
+	switch {
+	case r0.Known && r0.Value <= 1:
+		return nil
+	case r0.Known:
+		if e.p.Log618 {
+			v := int64(r0.Value)
+			return e.reject(EINVAL, msgExitRange618, fmt.Sprintf(" smin=%d smax=%d", v, v), 0, 1)
+		}
+		return e.reject(EINVAL, msgExitRange59, fmt.Sprintf("value (%#x; 0x0)", r0.Value))
+	case r0.Width32:
+		if e.p.Log618 {
+			return e.reject(EINVAL, msgExitRange618, " smin=0 smax=4294967295", 0, 1)
+		}
+		return e.reject(EINVAL, msgExitRange59, "value (0x0; 0xffffffff)")
+	}
+	if e.p.Log618 {
+		return e.reject(EINVAL, msgExitRange618, " unknown scalar value", 0, 1)
+	}
+	return e.reject(EINVAL, msgExitRange59, "unknown scalar value")
+}

@@ -1,0 +1,540 @@
+package verifier
+
+import (
+	"math/bits"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+)
+
+// Operand kinds of check_reg_arg.
+const (
+	srcOp = iota
+	dstOp
+	dstOpNoMark
+)
+
+// checkRegArg models __check_reg_arg (kernel/bpf/verifier.c).
+func (e *env) checkRegArg(r uint8, t int) error {
+	if r >= 11 {
+		return e.reject(EINVAL, msgRegInvalid, r)
+	}
+	e.scratched |= 1 << r
+	reg := &e.cur.regs[r]
+	if t == srcOp {
+		if reg.Type == regstate.NotInit {
+			return e.reject(EACCES, msgRegNotRead, r)
+		}
+		return nil
+	}
+	if r == 10 {
+		return e.reject(EACCES, msgFPReadOnly)
+	}
+	reg.Written = true
+	if t == dstOp {
+		e.markUnknown(r)
+	}
+	return nil
+}
+
+// markUnknown is mark_reg_unknown: an unbounded scalar. A privileged
+// loader gets imprecise scalars (5.9: precise when there are subprograms).
+func (e *env) markUnknown(r uint8) {
+	w := e.cur.regs[r].Written
+	e.cur.regs[r] = regstate.Reg{Type: regstate.Scalar, Written: w, Precise: !e.p.Log618 && len(e.subprogs) > 1}
+}
+
+// setConst is mark_reg_unknown followed by __mark_reg_known.
+func (e *env) setConst(r uint8, v uint64) {
+	e.markUnknown(r)
+	e.cur.regs[r].Known = true
+	e.cur.regs[r].Value = v
+}
+
+// checkLdImm models check_ld_imm (v6.18; with RegArgBeforeOff and
+// BTFIDInOffs, the RFC's version of the 5.9 function).
+func (e *env) checkLdImm(idx int) error {
+	s := e.orig[idx]
+	p := e.p
+	if s.SizeField() != insn.SizeDW {
+		return e.reject(EINVAL, msgInvalidLdImm)
+	}
+	if p.RegArgBeforeOff {
+		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
+			return err
+		}
+		if s.Src == insn.PseudoBTFID && p.BTFIDInOffs {
+			return e.checkLdImmBTFIDRFC(idx)
+		}
+	}
+	if s.Off != 0 {
+		return e.reject(EINVAL, msgLdImmReserved)
+	}
+	if !p.RegArgBeforeOff {
+		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
+			return err
+		}
+	}
+	next := e.orig[idx+1]
+	if s.Src == 0 {
+		e.setConst(s.Dst, s.Imm64(next))
+		return nil
+	}
+	w := e.cur.regs[s.Dst].Written
+	set := func(r regstate.Reg) {
+		r.Known = true // mark_reg_known_zero
+		r.Written = w
+		e.cur.regs[s.Dst] = r
+	}
+	switch s.Src {
+	case insn.PseudoBTFID:
+		set(e.aux[idx].btfVar)
+		return nil
+	case insn.PseudoFunc:
+		// No func_info can be given to verisim: check_ld_imm's first
+		// test for a callback fails.
+		return e.reject(EINVAL, msgMissingFuncInf)
+	}
+	m := e.usedMaps[e.aux[idx].mapIndex]
+	ref := &regstate.MapRef{ID: e.ctx.MapID(m), Name: m.Name, KeySize: m.KeySize, ValueSize: m.ValueSize}
+	switch s.Src {
+	case insn.PseudoMapValue, insn.PseudoMapIdxValue:
+		if m.Type == btfctx.MapArena {
+			e.markUnknown(s.Dst)
+			return nil
+		}
+		// 5.9 gives the value an id when the map has a spin lock; maps
+		// declared without BTF have none.
+		set(regstate.Reg{Type: regstate.PtrToMapValue, Map: ref, Off: int32(e.aux[idx].mapOff)})
+	case insn.PseudoMapFD, insn.PseudoMapIdx:
+		set(regstate.Reg{Type: regstate.ConstPtrToMap, Map: ref})
+	default:
+		if p.Log618 {
+			return e.reject(EFAULT, "verifier bug: unexpected src reg value for ldimm64")
+		}
+		return e.reject(EINVAL, msgMisconfigured)
+	}
+	return nil
+}
+
+// checkLdImmBTFIDRFC is the RFC's BPF_PSEUDO_BTF_ID branch of check_ld_imm:
+//
+//	u32 id = ((u32)(insn + 1)->off << 16) | (u32)insn->off;
+//	const struct btf_type *t = btf_type_by_id(btf_vmlinux, id);
+//	mark_reg_known_zero(env, regs, insn->dst_reg);
+//	regs[insn->dst_reg].type = PTR_TO_BTF_ID;
+//	regs[insn->dst_reg].btf_id = t->type;
+//
+// Both offs are s16 and the casts sign-extend; the pre-pass already
+// required insn[1].off == 0, so the id is (u32)(s16)insn[0].off. Nothing
+// checks t for NULL: where btf_type_by_id returns NULL the kernel oopses.
+func (e *env) checkLdImmBTFIDRFC(idx int) error {
+	s, next := e.orig[idx], e.orig[idx+1]
+	id := uint32(int32(next.Off))<<16 | uint32(int32(s.Off))
+	b, err := e.ctx.Vmlinux()
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return e.oops(msgOopsNoBTF, id)
+	}
+	t, ok := b.Type(id)
+	if !ok {
+		if s.Off < 0 {
+			return e.oops(msgOopsSignExt, uint16(s.Off), s.Off, id)
+		}
+		return e.oops(msgOopsBTFNull, id, s.Off, next.Off, b.NumTypes())
+	}
+	typeID := b.SizeType(t)
+	r := regstate.Reg{Type: regstate.PtrToBTFID, Known: true, BTFID: typeID, Written: true}
+	if ref, ok := b.Type(typeID); ok {
+		r.BTFName = ref.TypeName()
+	} else {
+		r.BTFBad = true
+	}
+	e.cur.regs[s.Dst] = r
+	return nil
+}
+
+var aluOpName = [16]string{"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian"}
+
+// checkALU models check_alu_op for the modeled values: known scalars,
+// fully unknown scalars where the kernel produces one, and pointer ± a
+// constant.
+func (e *env) checkALU(s insn.Slot) error {
+	p := e.p
+	op := s.Op()
+	is64 := s.Class() == insn.ClassALU64
+	regs := &e.cur.regs
+	switch {
+	case op == insn.OpEND || op == insn.OpNEG:
+		if op == insn.OpNEG {
+			if s.Source() != insn.SrcK || s.Src != 0 || s.Off != 0 || s.Imm != 0 {
+				return e.reject(EINVAL, msgNegReserved)
+			}
+		} else if s.Src != 0 || s.Off != 0 || (s.Imm != 16 && s.Imm != 32 && s.Imm != 64) ||
+			(is64 && (!p.Log618 || s.Source() != insn.SrcK)) {
+			return e.reject(EINVAL, msgEndReserved)
+		}
+		if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+			return err
+		}
+		d := regs[s.Dst]
+		exact := p.Log618 && d.Type == regstate.Scalar && (op == insn.OpNEG || p.ExactEnd)
+		if !exact {
+			return e.checkRegArg(s.Dst, dstOp)
+		}
+		if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
+			return err
+		}
+		if !d.Known {
+			return e.unsupported("%s of a scalar that is not a constant (range tracking is not modeled)", aluOpName[op>>4])
+		}
+		var v uint64
+		if op == insn.OpNEG {
+			v = -d.Value
+			if !is64 {
+				v = uint64(-uint32(d.Value))
+			}
+		} else {
+			v = endian(d.Value, s.Imm, is64 || s.Source() == insn.SrcX)
+		}
+		e.setConst(s.Dst, v)
+		return nil
+
+	case op == insn.OpMOV:
+		return e.checkMov(s, is64)
+
+	case op > insn.OpEND:
+		return e.reject(EINVAL, "invalid BPF_ALU opcode %x", op)
+	}
+
+	offOK := s.Off == 0 || (p.Log618 && s.Off == 1 && (op == insn.OpDIV || op == insn.OpMOD))
+	if s.Source() == insn.SrcX {
+		if s.Imm != 0 || !offOK {
+			return e.reject(EINVAL, msgALUReserved)
+		}
+		if err := e.checkRegArg(s.Src, srcOp); err != nil {
+			return err
+		}
+	} else if s.Src != 0 || !offOK {
+		return e.reject(EINVAL, msgALUReserved)
+	}
+	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+		return err
+	}
+	if (op == insn.OpMOD || op == insn.OpDIV) && s.Source() == insn.SrcK && s.Imm == 0 {
+		return e.reject(EINVAL, msgDivByZero)
+	}
+	if (op == insn.OpLSH || op == insn.OpRSH || op == insn.OpARSH) && s.Source() == insn.SrcK {
+		size := int32(32)
+		if is64 {
+			size = 64
+		}
+		if s.Imm < 0 || s.Imm >= size {
+			return e.reject(EINVAL, msgInvalidShift, s.Imm)
+		}
+	}
+	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
+		return err
+	}
+	return e.adjustRegMinMax(s, is64)
+}
+
+// endian is BPF_END on a little-endian host: TO_LE truncates, TO_BE and
+// ALU64 bswap swap the low imm bits.
+func endian(v uint64, size int32, swap bool) uint64 {
+	switch size {
+	case 16:
+		if swap {
+			return uint64(bits.ReverseBytes16(uint16(v)))
+		}
+		return uint64(uint16(v))
+	case 32:
+		if swap {
+			return uint64(bits.ReverseBytes32(uint32(v)))
+		}
+		return uint64(uint32(v))
+	}
+	if swap {
+		return bits.ReverseBytes64(v)
+	}
+	return v
+}
+
+func (e *env) checkMov(s insn.Slot, is64 bool) error {
+	p := e.p
+	if s.Source() == insn.SrcX {
+		switch {
+		case !p.Log618:
+			if s.Imm != 0 || s.Off != 0 {
+				return e.reject(EINVAL, msgMovReserved)
+			}
+		case !is64:
+			if (s.Off != 0 && s.Off != 8 && s.Off != 16) || s.Imm != 0 {
+				return e.reject(EINVAL, msgMovReserved)
+			}
+		case s.Off == 1: // BPF_ADDR_SPACE_CAST
+			if s.Imm != 1 && s.Imm != 1<<16 {
+				return e.reject(EINVAL, msgAddrSpaceCast)
+			}
+			if e.arena == nil {
+				return e.reject(EINVAL, msgAddrSpaceArena)
+			}
+			return e.unsupported("addr_space_cast (arena pointers are not modeled)")
+		default:
+			if (s.Off != 0 && s.Off != 8 && s.Off != 16 && s.Off != 32) || s.Imm != 0 {
+				return e.reject(EINVAL, msgMovReserved)
+			}
+		}
+		if err := e.checkRegArg(s.Src, srcOp); err != nil {
+			return err
+		}
+	} else if s.Src != 0 || s.Off != 0 {
+		return e.reject(EINVAL, msgMovReserved)
+	}
+	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
+		return err
+	}
+	if s.Source() == insn.SrcK {
+		v := uint64(int64(s.Imm))
+		if !is64 {
+			v = uint64(uint32(s.Imm))
+		}
+		e.setConst(s.Dst, v)
+		return nil
+	}
+	src := e.cur.regs[s.Src]
+	if s.Off != 0 {
+		// movsx: sign-extend the low off bits.
+		if src.Type != regstate.Scalar {
+			e.markUnknown(s.Dst)
+			if !is64 {
+				return e.unsupported("w%d = (s%d)w%d of a pointer (range tracking is not modeled)", s.Dst, s.Off, s.Src)
+			}
+			return nil
+		}
+		if !src.Known {
+			return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
+		}
+		v := signExtend(src.Value, uint(s.Off))
+		if !is64 {
+			v = uint64(uint32(v))
+		}
+		e.setConst(s.Dst, v)
+		return nil
+	}
+	if is64 {
+		// copy_register_state; a non-constant scalar gets an id first
+		// (assign_scalar_id_before_mov) which both copies share.
+		if src.Type == regstate.Scalar && !src.Known && src.ID == 0 {
+			e.idGen++
+			e.cur.regs[s.Src].ID = e.idGen
+			src = e.cur.regs[s.Src]
+		}
+		src.Written = true
+		e.cur.regs[s.Dst] = src
+		return nil
+	}
+	// w = w: zero-extended copy of a scalar; a pointer becomes unknown
+	// (the loader is privileged: no "partial copy of pointer").
+	switch {
+	case src.Type == regstate.Scalar && src.Known:
+		e.setConst(s.Dst, uint64(uint32(src.Value)))
+	case src.Type == regstate.Scalar && src.Width32:
+		if src.ID == 0 {
+			e.idGen++
+			e.cur.regs[s.Src].ID = e.idGen
+			src = e.cur.regs[s.Src]
+		}
+		src.Written = true
+		e.cur.regs[s.Dst] = src
+	default:
+		e.markUnknown(s.Dst)
+		e.cur.regs[s.Dst].Width32 = true
+	}
+	return nil
+}
+
+func signExtend(v uint64, bits uint) uint64 {
+	shift := 64 - bits
+	return uint64(int64(v<<shift) >> shift)
+}
+
+// adjustRegMinMax models adjust_reg_min_max_vals for the modeled values.
+func (e *env) adjustRegMinMax(s insn.Slot, is64 bool) error {
+	op := s.Op()
+	regs := &e.cur.regs
+	dst := regs[s.Dst]
+	src := regstate.Const(uint64(int64(s.Imm)))
+	if s.Source() == insn.SrcX {
+		src = regs[s.Src]
+		if src.Type != regstate.Scalar {
+			if dst.Type != regstate.Scalar {
+				if op == insn.OpSUB {
+					e.markUnknown(s.Dst)
+					return nil
+				}
+				return e.reject(EACCES, msgPtrPtr, s.Dst, aluOpName[op>>4])
+			}
+			if err := e.markChainPrecision(int(s.Dst)); err != nil {
+				return err
+			}
+			return e.adjustPtr(s, is64, src, dst, true)
+		}
+		if dst.Type != regstate.Scalar {
+			if err := e.markChainPrecision(int(s.Src)); err != nil {
+				return err
+			}
+			return e.adjustPtr(s, is64, dst, src, false)
+		}
+	} else if dst.Type != regstate.Scalar {
+		return e.adjustPtr(s, is64, dst, src, false)
+	}
+	return e.adjustScalar(s, is64, dst, src)
+}
+
+// adjustScalar models adjust_scalar_min_max_vals on two scalars.
+func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
+	op := s.Op()
+	safe := false
+	switch op {
+	case insn.OpADD, insn.OpSUB, insn.OpAND, insn.OpOR, insn.OpMUL:
+		safe = true
+	case insn.OpXOR:
+		safe = e.p.Log618 // scalar_min_max_xor arrived in v5.10
+	case insn.OpLSH, insn.OpRSH, insn.OpARSH:
+		width := uint64(32)
+		if is64 {
+			width = 64
+		}
+		safe = src.Known && (is64 && src.Value < width || !is64 && uint64(uint32(src.Value)) < width)
+		if !src.Known {
+			return e.unsupported("shift by a scalar that is not a constant (range tracking is not modeled)")
+		}
+	}
+	if !safe {
+		// is_safe_to_compute_dst_reg_range is false: __mark_reg_unknown.
+		e.markUnknown(s.Dst)
+		return nil
+	}
+	if !dst.Known || !src.Known {
+		return e.unsupported("%s on a scalar that is not a constant (range tracking is not modeled)", aluOpName[op>>4])
+	}
+	a, b := dst.Value, src.Value
+	var v uint64
+	if is64 {
+		switch op {
+		case insn.OpADD:
+			v = a + b
+		case insn.OpSUB:
+			v = a - b
+		case insn.OpMUL:
+			v = a * b
+		case insn.OpAND:
+			v = a & b
+		case insn.OpOR:
+			v = a | b
+		case insn.OpXOR:
+			v = a ^ b
+		case insn.OpLSH:
+			v = a << b
+		case insn.OpRSH:
+			v = a >> b
+		case insn.OpARSH:
+			v = uint64(int64(a) >> b)
+		}
+	} else {
+		x, y := uint32(a), uint32(b)
+		var w uint32
+		switch op {
+		case insn.OpADD:
+			w = x + y
+		case insn.OpSUB:
+			w = x - y
+		case insn.OpMUL:
+			w = x * y
+		case insn.OpAND:
+			w = x & y
+		case insn.OpOR:
+			w = x | y
+		case insn.OpXOR:
+			w = x ^ y
+		case insn.OpLSH:
+			w = x << y
+		case insn.OpRSH:
+			w = x >> y
+		case insn.OpARSH:
+			w = uint32(int32(x) >> y)
+		}
+		v = uint64(w)
+	}
+	e.setConst(s.Dst, v)
+	return nil
+}
+
+// adjustPtr models adjust_ptr_min_max_vals for a pointer and a constant
+// offset. dstIsOff is "scalar += pointer".
+func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff bool) error {
+	op := s.Op()
+	if !off.Known {
+		return e.unsupported("pointer arithmetic with a variable offset is not modeled")
+	}
+	if !is64 {
+		if op == insn.OpSUB {
+			e.markUnknown(s.Dst)
+			return nil
+		}
+		return e.reject(EACCES, msgPtr32, s.Dst)
+	}
+	tname := ptr.TypeString()
+	if !e.p.Log618 {
+		tname = ptr.TypeString59()
+	}
+	switch ptr.Type {
+	case regstate.PtrToCtx, regstate.PtrToMapValue, regstate.PtrToStack, regstate.PtrToBTFID, regstate.PtrToMem, regstate.PtrToFunc:
+	case regstate.ConstPtrToMap:
+		if off.Value == 0 && op == insn.OpADD {
+			break
+		}
+		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
+	default:
+		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
+	}
+	val := int64(off.Value)
+	if val >= maxVarOff || val <= -maxVarOff {
+		return e.reject(EINVAL, "math between %s pointer and %d is not allowed", tname, val)
+	}
+	if ptr.Off >= maxVarOff || ptr.Off <= -maxVarOff {
+		return e.reject(EINVAL, "%s pointer offset %d is not allowed", tname, ptr.Off)
+	}
+	var newOff int64
+	switch op {
+	case insn.OpADD:
+		newOff = int64(ptr.Off) + val
+	case insn.OpSUB:
+		if dstIsOff {
+			return e.reject(EACCES, msgSubPtrFromScal, s.Dst)
+		}
+		if ptr.Type == regstate.PtrToStack {
+			return e.reject(EACCES, msgSubFromStack, s.Dst)
+		}
+		newOff = int64(ptr.Off) - val
+	case insn.OpAND, insn.OpOR, insn.OpXOR:
+		return e.reject(EACCES, msgPtrBitwise, s.Dst, aluOpName[op>>4])
+	default:
+		return e.reject(EACCES, msgPtrArithOp, s.Dst, aluOpName[op>>4])
+	}
+	if newOff != int64(int32(newOff)) {
+		return e.unsupported("pointer offset overflows s32 (variable offsets are not modeled)")
+	}
+	if newOff >= maxVarOff || newOff <= -maxVarOff {
+		return e.reject(EINVAL, "%s pointer offset %d is not allowed", tname, newOff)
+	}
+	r := ptr
+	r.Off = int32(newOff)
+	r.Written = true
+	e.cur.regs[s.Dst] = r
+	return nil
+}

@@ -1,0 +1,465 @@
+package verifier
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+)
+
+// checkCondJmp models check_cond_jmp_op (v6.18; the 5.9 function has the
+// same checks for the modeled values).
+func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
+	op := s.Op()
+	if op == insn.OpJA || op > insn.OpJCOND || (!e.p.Log618 && op == insn.OpJCOND) {
+		return 0, e.reject(EINVAL, "invalid BPF_JMP/JMP32 opcode %x", op)
+	}
+	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+		return 0, err
+	}
+	src := regstate.Const(uint64(int64(s.Imm)))
+	if s.Source() == insn.SrcX {
+		if s.Imm != 0 {
+			return 0, e.reject(EINVAL, msgJmpReserved)
+		}
+		if err := e.checkRegArg(s.Src, srcOp); err != nil {
+			return 0, err
+		}
+		src = e.cur.regs[s.Src]
+	} else if s.Src != 0 {
+		return 0, e.reject(EINVAL, msgJmpReserved)
+	}
+	dst := e.cur.regs[s.Dst]
+	is32 := s.Class() == insn.ClassJMP32
+	if (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known) {
+		return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
+	}
+	pred := e.isBranchTaken(dst, src, op, is32)
+	if pred >= 0 {
+		if dst.Type == regstate.Scalar {
+			if err := e.markChainPrecision(int(s.Dst)); err != nil {
+				return 0, err
+			}
+		}
+		if s.Source() == insn.SrcX && src.Type == regstate.Scalar {
+			if err := e.markChainPrecision(int(s.Src)); err != nil {
+				return 0, err
+			}
+		}
+		// The loader is privileged (bypass_spec_v1): no speculative
+		// path is pushed.
+		if e.p.Log618 && e.log.anyLevel() {
+			e.printInsnState()
+		}
+		if pred == 1 {
+			return idx + int(s.Off) + 1, nil
+		}
+		return idx + 1, nil
+	}
+	if err := e.pushStack(idx+int(s.Off)+1, idx); err != nil {
+		return 0, err
+	}
+	if e.p.Log618 && e.log.anyLevel() {
+		e.printInsnState()
+	}
+	return idx + 1, nil
+}
+
+// pushStack models push_stack: the other branch, a copy of the current
+// state, to be explored after the current path.
+func (e *env) pushStack(idx, prev int) error {
+	if len(e.stack)+1 > maxJmpSeq {
+		e.log.printf(msgJumpSeq+"\n", len(e.stack)+1)
+		return &kernelErr{verdict: Reject, errno: EFAULT, msg: fmt.Sprintf(msgJumpSeq, len(e.stack)+1), insn: e.insnIdx}
+	}
+	e.stack = append(e.stack, &pending{st: e.cur.clone(), idx: idx, prev: prev, logPos: e.log.pos()})
+	return nil
+}
+
+// notNull is reg_not_null (v6.18) for the modeled types. 5.9's
+// reg_type_not_null knew only sockets and map values.
+func (e *env) notNull(r regstate.Reg) bool {
+	switch r.Type {
+	case regstate.PtrToMapValue:
+		return true
+	case regstate.ConstPtrToMap, regstate.PtrToMem:
+		return e.p.Log618
+	}
+	return false
+}
+
+// isBranchTaken models is_branch_taken: 1 taken, 0 not taken, -1 unknown.
+// Scalars reaching it are constants.
+func (e *env) isBranchTaken(a, b regstate.Reg, op uint8, is32 bool) int {
+	if a.IsPointer() || b.IsPointer() {
+		if b.IsPointer() {
+			a, b = b, a
+			op = flipOpcode(op)
+		}
+		if b.IsPointer() || !e.notNull(a) {
+			return -1
+		}
+		v := b.Value
+		if is32 {
+			v = uint64(uint32(v))
+		}
+		if v != 0 {
+			return -1
+		}
+		switch op {
+		case insn.OpJEQ:
+			return 0
+		case insn.OpJNE:
+			return 1
+		}
+		return -1
+	}
+	x, y := a.Value, b.Value
+	sx, sy := int64(x), int64(y)
+	if is32 {
+		x, y = uint64(uint32(x)), uint64(uint32(y))
+		sx, sy = int64(int32(x)), int64(int32(y))
+	}
+	var t bool
+	switch op {
+	case insn.OpJEQ:
+		t = x == y
+	case insn.OpJNE:
+		t = x != y
+	case insn.OpJSET:
+		t = x&y != 0
+	case insn.OpJGT:
+		t = x > y
+	case insn.OpJGE:
+		t = x >= y
+	case insn.OpJLT:
+		t = x < y
+	case insn.OpJLE:
+		t = x <= y
+	case insn.OpJSGT:
+		t = sx > sy
+	case insn.OpJSGE:
+		t = sx >= sy
+	case insn.OpJSLT:
+		t = sx < sy
+	case insn.OpJSLE:
+		t = sx <= sy
+	default:
+		return -1
+	}
+	if t {
+		return 1
+	}
+	return 0
+}
+
+// flipOpcode is flip_opcode: the comparison with its operands swapped.
+func flipOpcode(op uint8) uint8 {
+	switch op {
+	case insn.OpJGT:
+		return insn.OpJLT
+	case insn.OpJLT:
+		return insn.OpJGT
+	case insn.OpJGE:
+		return insn.OpJLE
+	case insn.OpJLE:
+		return insn.OpJGE
+	case insn.OpJSGT:
+		return insn.OpJSLT
+	case insn.OpJSLT:
+		return insn.OpJSGT
+	case insn.OpJSGE:
+		return insn.OpJSLE
+	case insn.OpJSLE:
+		return insn.OpJSGE
+	}
+	return op
+}
+
+// isStateVisited models is_state_visited (v6.18) for programs without
+// loops: every stored state is complete (branches == 0) when compared.
+func (e *env) isStateVisited(idx int) (bool, error) {
+	cur := e.cur
+	force := e.aux[idx].force || len(cur.hist) > 40
+	addNew := force || (e.jmps-e.prevJmps >= 2 && e.processed-e.prevInsns >= 8)
+	list := e.explored[idx]
+	// clean_live_states: forget registers that are dead at idx.
+	for _, sl := range list {
+		if !sl.cleaned {
+			sl.cleaned = true
+			for r := 0; r < 10; r++ {
+				if e.aux[idx].live&(1<<r) == 0 {
+					sl.regs[r] = regstate.Reg{}
+				}
+			}
+		}
+	}
+	kept := list[:0]
+	count := 0
+	for k, sl := range list {
+		count++
+		if e.statesEqual(sl, cur) {
+			sl.hits++
+			// The hit path records the jump into idx before propagating
+			// precision (is_state_visited, v6.18).
+			if e.isJmpPoint(idx) {
+				cur.hist = append(cur.hist, histEntry{idx, cur.last})
+			}
+			if err := e.propagatePrecision(sl, cur); err != nil {
+				return false, err
+			}
+			kept = append(kept, list[k:]...)
+			e.explored[idx] = kept
+			return true, nil
+		}
+		if addNew {
+			sl.misses++
+		}
+		if sl.misses > sl.hits*3+3 {
+			e.nExplored-- // evicted (freed at once: nothing depends on it)
+			continue
+		}
+		kept = append(kept, sl)
+	}
+	e.explored[idx] = kept
+	if count > e.maxPerInsn {
+		e.maxPerInsn = count
+	}
+	if !addNew {
+		return false, nil
+	}
+	e.total++
+	e.nExplored++
+	if e.nExplored > e.peak {
+		e.peak = e.nExplored
+	}
+	e.prevJmps = e.jmps
+	e.prevInsns = e.processed
+	if e.p.Log618 {
+		// "forget precise markings we inherited"
+		for r := range cur.regs {
+			if cur.regs[r].Type == regstate.Scalar {
+				cur.regs[r].Precise = false
+			}
+		}
+	}
+	sl := &storedState{vstate: *cur.clone(), idx: idx}
+	e.explored[idx] = append([]*storedState{sl}, e.explored[idx]...)
+	cur.parent = sl
+	cur.first = idx
+	cur.hist = nil
+	for r := range cur.regs {
+		cur.regs[r].Written = false
+	}
+	return false, nil
+}
+
+// statesEqual models states_equal with NOT_EXACT: regsafe for r0..r9
+// (r10 is always fp0 here).
+func (e *env) statesEqual(old *storedState, cur *vstate) bool {
+	idmap := map[uint32]uint32{}
+	for i := 0; i < 10; i++ {
+		o, c := old.regs[i], cur.regs[i]
+		if o.Type == regstate.NotInit {
+			continue
+		}
+		if o.Type != c.Type || o.Flags != c.Flags {
+			return false
+		}
+		switch o.Type {
+		case regstate.Scalar:
+			if !o.Precise {
+				continue
+			}
+			if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
+				if !(!o.Known && !o.Width32) { // an unknown old range contains anything
+					return false
+				}
+			}
+			if !checkIDs(idmap, o.ID, c.ID) {
+				return false
+			}
+		default:
+			if o.Off != c.Off || o.Known != c.Known || o.Value != c.Value || o.BTFID != c.BTFID ||
+				o.MemSize != c.MemSize || mapID(o) != mapID(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func mapID(r regstate.Reg) int {
+	if r.Map == nil {
+		return -1
+	}
+	return r.Map.ID
+}
+
+// checkIDs is check_scalar_ids: ids must map one to one; 0 is a fresh id.
+func checkIDs(m map[uint32]uint32, o, c uint32) bool {
+	if o == 0 || c == 0 {
+		return o == 0 && c == 0 || true
+	}
+	if v, ok := m[o]; ok {
+		return v == c
+	}
+	m[o] = c
+	return true
+}
+
+// regMask formats a register mask like fmt_reg_mask: "r0,r6".
+func regMask(m uint16) string {
+	var parts []string
+	for i := 0; i < 16; i++ {
+		if m&(1<<i) != 0 {
+			parts = append(parts, fmt.Sprintf("r%d", i))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// markChainPrecision models mark_chain_precision (v6.18
+// __mark_chain_precision): walk the instruction history backwards from
+// the current instruction and mark the scalars that decided regno's value
+// precise in the checkpoints (parent states). The current state is not
+// marked.
+func (e *env) markChainPrecision(regno int) error {
+	return e.backtrack(e.cur, 1<<regno)
+}
+
+func (e *env) backtrack(start *vstate, mask uint16) error {
+	if mask == 0 {
+		return nil
+	}
+	if !e.p.Log618 {
+		// 5.9 marks the register in the current state too.
+		for r := 0; r < 11; r++ {
+			if mask&(1<<r) != 0 && start.regs[r].Type == regstate.Scalar {
+				start.regs[r].Precise = true
+			}
+		}
+	}
+	l := &e.log
+	st := start
+	first, last, subseq := st.first, e.insnIdx, -1
+	hist := st.hist
+	skipFirst := true
+	for {
+		if l.level2() && e.p.Log618 {
+			l.printf("mark_precise: frame0: last_idx %d first_idx %d subseq_idx %d \n", last, first, subseq)
+		}
+		i := last
+		h := len(hist)
+		for {
+			if skipFirst {
+				skipFirst = false
+			} else {
+				var err error
+				if mask, err = e.backtrackInsn(i, mask); err != nil {
+					return err
+				}
+			}
+			if mask == 0 {
+				return nil
+			}
+			subseq = i
+			// get_prev_insn_idx
+			if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
+				break
+			}
+			if h > 0 && hist[h-1].idx == i {
+				i = hist[h-1].prev
+				h--
+			} else {
+				i--
+			}
+		}
+		parent := st.parent
+		if parent == nil {
+			break
+		}
+		for r := 0; r < 16; r++ {
+			if mask&(1<<r) == 0 {
+				continue
+			}
+			reg := &parent.regs[r]
+			if reg.Type != regstate.Scalar || reg.Precise {
+				mask &^= 1 << r
+				continue
+			}
+			reg.Precise = true
+		}
+		if l.level2() && e.p.Log618 {
+			l.printf("mark_precise: frame0: parent state regs=%s stack=: ", regMask(mask))
+			e.printState(&parent.vstate, true)
+		}
+		if mask == 0 {
+			return nil
+		}
+		st = &parent.vstate
+		subseq = first
+		last, first = st.last, st.first
+		hist = st.hist
+	}
+	return nil
+}
+
+// backtrackInsn models backtrack_insn for the modeled instructions.
+func (e *env) backtrackInsn(i int, mask uint16) (uint16, error) {
+	s := e.orig[i]
+	if s.Code == 0 {
+		return mask, nil
+	}
+	if e.log.level2() && e.p.Log618 {
+		e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
+	}
+	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
+	switch s.Class() {
+	case insn.ClassALU, insn.ClassALU64:
+		if mask&dst == 0 {
+			return mask, nil
+		}
+		switch op := s.Op(); {
+		case op == insn.OpEND || op == insn.OpNEG:
+		case op == insn.OpMOV:
+			mask &^= dst
+			if s.Source() == insn.SrcX && s.Src != 10 {
+				mask |= src
+			}
+		case s.Source() == insn.SrcX && s.Src != 10:
+			mask |= src
+		}
+	case insn.ClassJMP, insn.ClassJMP32:
+		if s.Source() == insn.SrcX && s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA {
+			if mask&(dst|src) != 0 {
+				mask |= dst | src
+			}
+		}
+	case insn.ClassLD:
+		if mask&dst == 0 {
+			return mask, nil
+		}
+		mask &^= dst
+	}
+	return mask, nil
+}
+
+// propagatePrecision models propagate_precision: the precise scalars of
+// the state that pruned cur must be precise in cur's history too.
+func (e *env) propagatePrecision(old *storedState, cur *vstate) error {
+	var mask uint16
+	for r := 0; r < 10; r++ {
+		if old.regs[r].Type == regstate.Scalar && old.regs[r].Precise {
+			mask |= 1 << r
+		}
+	}
+	if mask == 0 {
+		return nil
+	}
+	if e.log.level2() && e.p.Log618 {
+		e.log.printf("frame 0: propagating %s\n", regMask(mask))
+	}
+	return e.backtrack(cur, mask)
+}

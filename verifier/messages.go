@@ -1,0 +1,102 @@
+package verifier
+
+// Kernel message formats, each with the function that prints it
+// (kernel/bpf/verifier.c unless noted) and the kernels it applies to. The
+// log adds a newline; Result.Message has none. Never type a kernel message
+// anywhere else.
+const (
+	// replace_map_fd_with_map_ptr (5.9) / resolve_pseudo_ldimm64 (6.18)
+	msgLDXReserved      = "BPF_LDX uses reserved fields"
+	msgSTXReserved      = "BPF_STX uses reserved fields" // 5.9 pre-pass; do_check_insn since 5.12
+	msgInvalidLdImm64   = "invalid bpf_ld_imm64 insn"
+	msgUnrecognized     = "unrecognized bpf_ld_imm64 insn"
+	msgFdNotMap         = "fd %d is not pointing to valid bpf_map"
+	msgFdIdxNoArray     = "fd_idx without fd_array is invalid"                                // 6.18
+	msgDirectOffset     = "direct value offset of %d is not allowed"                           // %u in the kernel
+	msgNoDirectAccess   = "no direct value access support for this map type"                   //
+	msgInvalidMapAccess = "invalid access to map value pointer, value_size=%d off=%d"         // %u %u
+	msgMapLimit         = "The total number of maps per program has reached the limit of %d" // 6.18, __add_used_map
+	msgUnknownOpcode    = "unknown opcode %02x"
+	msgCgroupStorage    = "only one cgroup storage of each type is allowed" // check_map_prog_compatibility
+	msgTracePrealloc    = "trace type programs with run-time allocated hash maps are unsafe. Switch to preallocated hash maps."
+	msgPerfPrealloc     = "perf_event programs can only use preallocated hash map"
+	msgArenaOne         = "Only one arena per program"
+	msgArenaUserAddr    = "arena's user address must be set via map_extra or mmap()"
+
+	// check_pseudo_btf_id / __check_pseudo_btf_id / __add_used_btf (6.18)
+	msgBadModuleFD     = "invalid module BTF object FD specified."
+	msgMissingBTF      = "kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig."
+	msgInvalidBTFID    = "ldimm64 insn specifies invalid btf_id %d."
+	msgNotVarOrFunc    = "pseudo btf_id %d in ldimm64 isn't KIND_VAR or KIND_FUNC"
+	msgNoKsymAddr      = "ldimm64 failed to find the address for kernel symbol '%s'."
+	msgUnresolvedSize  = "ldimm64 unable to resolve the size of type '%s': %d"
+	msgBTFLimit        = "The total number of btfs per program has reached the limit of %d"
+	msgBTFLoadMissing  = "in-kernel BTF is malformed" // not reachable: corrupt BTF is bad input here
+
+	// add_subprog_and_kfunc / add_subprog / check_subprogs / check_abnormal_return
+	msgCallInvalidDest = "call to invalid destination"
+	msgTooManySubprogs = "too many subprograms"
+	msgJumpOutOfRange  = "jump out of range from insn %d to %d"
+	msgLastInsn        = "last insn is not an exit or jmp"
+	msgLdAbsSubprog    = "LD_ABS is not allowed in subprogs without BTF"
+	msgTailCallSubprog = "tail_call is not allowed in subprogs without BTF"
+	msgFuncInfo        = "func#%d @%d" // LEVEL2
+
+	// check_cfg / push_insn
+	msgBackEdge      = "back-edge from insn %d to %d"
+	msgUnreachable   = "unreachable insn %d"
+	msgJumpIntoLdImm = "jump into the middle of ldimm64 insn %d" // 6.7+
+
+	// do_check / do_check_insn / push_stack
+	msgTooLarge      = "BPF program is too large. Processed %d insn"
+	msgJumpSeq       = "The sequence of %d jumps is too complex."
+	msgInvalidLdMode = "invalid BPF_LD mode"
+	msgSTReserved    = "BPF_ST uses reserved fields"
+
+	// __check_reg_arg
+	msgRegInvalid = "R%d is invalid"
+	msgRegNotRead = "R%d !read_ok"
+	msgFPReadOnly = "frame pointer is read only"
+
+	// check_ld_imm
+	msgInvalidLdImm   = "invalid BPF_LD_IMM insn"
+	msgLdImmReserved  = "BPF_LD_IMM64 uses reserved fields"
+	msgMisconfigured  = "bpf verifier is misconfigured" // 5.9
+	msgMissingFuncInf = "missing btf func_info"         // 6.18, BPF_PSEUDO_FUNC
+
+	// check_alu_op
+	msgNegReserved    = "BPF_NEG uses reserved fields"
+	msgEndReserved    = "BPF_END uses reserved fields"
+	msgMovReserved    = "BPF_MOV uses reserved fields"
+	msgALUReserved    = "BPF_ALU uses reserved fields"
+	msgDivByZero      = "div by zero"
+	msgInvalidShift   = "invalid shift %d"
+	msgAddrSpaceCast  = "addr_space_cast insn can only convert between address space 1 and 0"
+	msgAddrSpaceArena = "addr_space_cast insn can only be used in a program that has an associated arena"
+	msgPtrPtr         = "R%d pointer %s pointer prohibited"
+	msgPtr32          = "R%d 32-bit pointer arithmetic prohibited"
+	msgPtrOnType      = "R%d pointer arithmetic on %s prohibited"
+	msgSubPtrFromScal = "R%d tried to subtract pointer from scalar"
+	msgSubFromStack   = "R%d subtraction from stack pointer prohibited"
+	msgPtrBitwise     = "R%d bitwise operator %s on pointer prohibited"
+	msgPtrArithOp     = "R%d pointer arithmetic with %s operator prohibited"
+
+	// do_check_insn jumps / check_cond_jmp_op
+	msgJAReserved    = "BPF_JA uses reserved fields"
+	msgExitReserved  = "BPF_EXIT uses reserved fields"
+	msgCallReserved  = "BPF_CALL uses reserved fields"
+	msgJmpReserved   = "BPF_JMP/JMP32 uses reserved fields"
+	msgMayGotoImm    = "invalid may_goto imm %d"
+	msgVerifierStats = "processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d"
+)
+
+// check_return_code
+const (
+	msgExitNotKnown  = "At program exit the register R0 is not a known value (%s)"
+	msgExitRange618  = "At program exit the register R0 has%s should have been in [%d, %d]"
+	msgExitRange59   = "At program exit the register R0 has %s should have been in (0x0; 0x1)"
+	msgOopsBTFNull   = "oops: btf id %d (insn[0].off = %d, insn[1].off = %d) is past the last vmlinux BTF type (%d types): btf_type_by_id returns NULL and the RFC's check_ld_imm dereferences it (t->type)"
+	msgOopsSignExt   = "oops: btf id %d was split into insn[0].off = %d; the RFC widens the s16 to 0x%08x and btf_type_by_id returns NULL: the RFC kernel dereferences NULL here"
+	msgOopsNoBTF     = "oops: there is no vmlinux BTF (CONFIG_DEBUG_INFO_BTF off): btf_type_by_id(NULL, %d) in the RFC's check_ld_imm dereferences NULL"
+	msgOopsPrintName = "oops: R%d has btf_id %d, past the last vmlinux BTF type (%d types): printing it, kernel_type_name dereferences NULL"
+)

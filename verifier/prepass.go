@@ -1,0 +1,345 @@
+package verifier
+
+import (
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+)
+
+// Limits of include/linux/bpf_verifier.h and include/linux/bpf.h.
+const (
+	maxVarOff   = 1 << 29 // BPF_MAX_VAR_OFF
+	maxUsedMaps = 64      // MAX_USED_MAPS
+	maxUsedBTFs = 64      // MAX_USED_BTFS
+)
+
+// Simulated kernel addresses. The kernel prints real ones (the loader is
+// privileged); these only need to look like them, and the oracle
+// normalises addresses before comparing.
+const (
+	mapAddrBase  = 0xffff888100000000
+	arrayValueAt = 0x110 // offsetof(struct bpf_array, value), roughly
+)
+
+func (e *env) mapAddr(m *btfctx.Map) uint64 {
+	return mapAddrBase + uint64(e.ctx.MapID(m))<<12
+}
+
+// rewriteImm stores addr in the two imms of the ld_imm64 at i, as the
+// pre-pass does (insn[0].imm = (u32)addr; insn[1].imm = addr >> 32).
+func (e *env) rewriteImm(i int, addr uint64) {
+	e.prog[i].Imm = int32(uint32(addr))
+	e.prog[i+1].Imm = int32(uint32(addr >> 32))
+}
+
+// resolvePseudoLdImm64 models resolve_pseudo_ldimm64 (kernel/bpf/verifier.c,
+// v6.18) and, for profiles with PrePassFirst, its 5.9 form
+// replace_map_fd_with_map_ptr with the RFC's BPF_PSEUDO_BTF_ID skip.
+func (e *env) resolvePseudoLdImm64() error {
+	p := e.p
+	prog := e.orig
+	n := len(prog)
+	for i := 0; i < n; i++ {
+		s := prog[i]
+		if s.Class() == insn.ClassLDX && ((s.Mode() != insn.ModeMEM && (!p.Log618 || s.Mode() != insn.ModeMEMSX)) || s.Imm != 0) {
+			return e.reject(EINVAL, msgLDXReserved)
+		}
+		// 5.9 only: BPF_XADD has the value of BPF_ATOMIC.
+		if p.STXInPrePass && s.Class() == insn.ClassSTX && ((s.Mode() != insn.ModeMEM && s.Mode() != insn.ModeATOMIC) || s.Imm != 0) {
+			return e.reject(EINVAL, msgSTXReserved)
+		}
+		if s.Code != insn.CodeLdImm64 {
+			if !p.Table[s.Code] {
+				return e.reject(EINVAL, msgUnknownOpcode, s.Code)
+			}
+			continue
+		}
+		if i == n-1 {
+			return e.reject(EINVAL, msgInvalidLdImm64)
+		}
+		next := prog[i+1]
+		if next.Code != 0 || next.Dst != 0 || next.Src != 0 || next.Off != 0 {
+			return e.reject(EINVAL, msgInvalidLdImm64)
+		}
+		if err := e.resolveLdImm64(i, s, next); err != nil {
+			return err
+		}
+		i++ // skip the second half
+	}
+	return nil
+}
+
+func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
+	p := e.p
+	switch {
+	case s.Src == 0:
+		return nil
+	case s.Src == insn.PseudoBTFID && p.BTFIDInOffs:
+		// The RFC: "pseudo_btf_id load 64-bit imm", nothing is checked
+		// here; check_ld_imm decodes the id.
+		return nil
+	case s.Src == insn.PseudoBTFID:
+		return e.checkPseudoBTFID(i, s, next)
+	case s.Src == insn.PseudoFunc && p.PseudoFunc:
+		// aux->ptr_type = PTR_TO_FUNC; the target was checked by
+		// add_subprog, off by check_ld_imm.
+		return nil
+	}
+	switch s.Src {
+	case insn.PseudoMapFD:
+		if next.Imm != 0 {
+			return e.reject(EINVAL, msgUnrecognized)
+		}
+	case insn.PseudoMapValue:
+	case insn.PseudoMapIdx, insn.PseudoMapIdxValue:
+		if !p.MapIdx || (s.Src == insn.PseudoMapIdx && next.Imm != 0) {
+			return e.reject(EINVAL, msgUnrecognized)
+		}
+	default:
+		return e.reject(EINVAL, msgUnrecognized)
+	}
+
+	fd := s.Imm
+	if s.Src == insn.PseudoMapIdx || s.Src == insn.PseudoMapIdxValue {
+		arr := e.ctx.Decl()
+		if !arr.HasFDArray {
+			return e.reject(EPROTO, msgFdIdxNoArray)
+		}
+		// copy_from_bpfptr_offset(fd_array + imm * sizeof(int)): the
+		// array ends where the caller's memory does, and a negative imm
+		// is a huge offset. Both fault.
+		if s.Imm < 0 || int(s.Imm) >= len(arr.FDArray) {
+			return e.rejectSilent(EFAULT)
+		}
+		fd = arr.FDArray[s.Imm]
+	}
+	m := e.ctx.Map(fd)
+	if m == nil {
+		// __bpf_map_get: -EBADF for a closed fd, -EINVAL for one that is
+		// not a map.
+		errno := EINVAL
+		if e.ctx.Kind(fd) == btfctx.FDClosed {
+			errno = EBADF
+		}
+		return e.reject(errno, msgFdNotMap, fd)
+	}
+
+	isValue := s.Src == insn.PseudoMapValue || s.Src == insn.PseudoMapIdxValue
+	if p.MapLimitMessage {
+		// 6.18 add_used_map / __add_used_map: dedupe, limit and
+		// compatibility before the direct value checks.
+		idx, err := e.addUsedMap618(m)
+		if err != nil {
+			return err
+		}
+		e.aux[i].mapIndex = idx
+	} else if err := e.checkMapProgCompat59(m); err != nil {
+		return err
+	}
+
+	addr := e.mapAddr(m)
+	if isValue {
+		off := uint32(next.Imm)
+		if off >= maxVarOff {
+			return e.reject(EINVAL, msgDirectOffset, off)
+		}
+		switch {
+		case m.Type == btfctx.MapArray:
+			// array_map_direct_value_addr (kernel/bpf/arraymap.c)
+			if m.MaxEntries != 1 {
+				return e.reject(ENOTSUPP, msgInvalidMapAccess, m.ValueSize, off)
+			}
+			if off >= m.ValueSize {
+				return e.reject(EINVAL, msgInvalidMapAccess, m.ValueSize, off)
+			}
+			addr += arrayValueAt
+		case m.Type == btfctx.MapArena && p.Log618:
+			// arena_map_direct_value_addr (kernel/bpf/arena.c)
+			if uint64(off) > uint64(m.MaxEntries)*4096 {
+				return e.reject(ERANGE, msgInvalidMapAccess, m.ValueSize, off)
+			}
+			addr = m.Extra
+		default:
+			return e.reject(EINVAL, msgNoDirectAccess)
+		}
+		e.aux[i].mapOff = off
+		addr += uint64(off)
+	}
+	e.rewriteImm(i, addr)
+
+	if !p.MapLimitMessage {
+		// 5.9: dedupe, then the silent limit, then add, then the cgroup
+		// storage assignment (after the map was added).
+		for j, um := range e.usedMaps {
+			if um == m {
+				e.aux[i].mapIndex = j
+				return nil
+			}
+		}
+		if len(e.usedMaps) >= maxUsedMaps {
+			return e.rejectSilent(E2BIG)
+		}
+		e.aux[i].mapIndex = len(e.usedMaps)
+		e.usedMaps = append(e.usedMaps, m)
+		if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
+			return e.reject(EBUSY, msgCgroupStorage)
+		}
+	}
+	return nil
+}
+
+// addUsedMap618 models __add_used_map (v6.18).
+func (e *env) addUsedMap618(m *btfctx.Map) (int, error) {
+	for j, um := range e.usedMaps {
+		if um == m {
+			return j, nil
+		}
+	}
+	if len(e.usedMaps) >= maxUsedMaps {
+		return 0, e.reject(E2BIG, msgMapLimit, maxUsedMaps)
+	}
+	if err := e.checkMapProgCompat618(m); err != nil {
+		return 0, err
+	}
+	e.usedMaps = append(e.usedMaps, m)
+	return len(e.usedMaps) - 1, nil
+}
+
+// checkMapProgCompat618 models check_map_prog_compatibility (v6.18) for
+// maps declared without BTF: no spin locks, timers, workqueues, list heads
+// or exclusive hashes can exist on them, programs are neither offloaded
+// nor sleepable, so the cgroup storage and arena rules remain.
+func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
+	if m.Type == btfctx.MapStructOps {
+		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
+	}
+	if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
+		return e.reject(EBUSY, msgCgroupStorage)
+	}
+	if m.Type == btfctx.MapArena {
+		if e.arena != nil {
+			return e.reject(EBUSY, msgArenaOne)
+		}
+		// The loader is privileged and the JIT is on: the capability and
+		// JIT checks pass.
+		e.arena = m
+		if m.Extra == 0 {
+			return e.reject(EINVAL, msgArenaUserAddr)
+		}
+	}
+	return nil
+}
+
+// checkMapProgCompat59 models the July 2020 check_map_prog_compatibility.
+func (e *env) checkMapProgCompat59(m *btfctx.Map) error {
+	t := e.cfg.ProgType
+	if t.isTracing(e.p) && !isPreallocated(m) {
+		if t == PerfEvent {
+			return e.reject(EINVAL, msgPerfPrealloc)
+		}
+		// Without CONFIG_PREEMPT_RT this is a warning; checking goes on.
+		e.log.write(msgTracePrealloc + "\n")
+	}
+	if m.Type == btfctx.MapStructOps {
+		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
+	}
+	return nil
+}
+
+// isPreallocated is the 5.9 is_preallocated_map for maps without an inner
+// map template.
+func isPreallocated(m *btfctx.Map) bool {
+	switch m.Type {
+	case btfctx.MapHash, btfctx.MapPercpuHash, btfctx.MapHashOfMaps:
+		return m.Flags&btfctx.MapFlagNoPrealloc == 0
+	}
+	return true
+}
+
+// assignCgroupStorage is bpf_cgroup_storage_assign: one map of each
+// storage type per program.
+func (e *env) assignCgroupStorage(m *btfctx.Map) bool {
+	k := 0
+	if m.Type == btfctx.MapPercpuCgroupStorage {
+		k = 1
+	}
+	if e.cgroupStorage[k] != nil && e.cgroupStorage[k] != m {
+		return false
+	}
+	e.cgroupStorage[k] = m
+	return true
+}
+
+// checkPseudoBTFID models check_pseudo_btf_id, __check_pseudo_btf_id and
+// __add_used_btf (kernel/bpf/verifier.c, v6.18).
+func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
+	var b *btfctx.BTF
+	if fd := next.Imm; fd != 0 {
+		if e.ctx.Kind(fd) != btfctx.FDBTF {
+			return e.reject(EINVAL, msgBadModuleFD)
+		}
+		var err error
+		if b, err = e.ctx.BTF(fd); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if b, err = e.ctx.Vmlinux(); err != nil {
+			return err
+		}
+		if b == nil {
+			return e.reject(EINVAL, msgMissingBTF)
+		}
+	}
+	id := uint32(s.Imm)
+	t, ok := b.Type(id)
+	if !ok {
+		return e.reject(ENOENT, msgInvalidBTFID, int32(id))
+	}
+	kind := btfctx.KindOf(t)
+	if kind != btfctx.KindVar && kind != btfctx.KindFunc {
+		return e.reject(EINVAL, msgNotVarOrFunc, int32(id))
+	}
+	name := t.TypeName()
+	ks, err := e.ctx.Kallsyms()
+	if err != nil {
+		return err
+	}
+	addr := ks.Lookup(name)
+	if addr == 0 {
+		return e.reject(ENOENT, msgNoKsymAddr, name)
+	}
+	e.rewriteImm(i, addr)
+	var r regstate.Reg
+	if kind == btfctx.KindFunc {
+		r = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRdonly}
+	} else {
+		typeID := b.SizeType(t)
+		ref, _ := b.Type(typeID)
+		t2 := btfctx.SkipModifiers(ref)
+		switch k2 := btfctx.KindOf(t2); {
+		case b.IsPercpuVar(id):
+			r = regstate.Reg{Type: regstate.PtrToBTFID, Flags: regstate.MemPercpu, BTFID: typeID, BTFName: ref.TypeName()}
+		case k2 != btfctx.KindStruct && k2 != btfctx.KindUnion:
+			size, err := btfctx.ResolveSize(t2)
+			if err != nil {
+				return e.reject(EINVAL, msgUnresolvedSize, t2.TypeName(), -22)
+			}
+			r = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRdonly, MemSize: size}
+		default:
+			r = regstate.Reg{Type: regstate.PtrToBTFID, BTFID: typeID, BTFName: ref.TypeName()}
+		}
+	}
+	r.Known = true
+	e.aux[i].btfVar = r
+	for _, ub := range e.usedBTFs {
+		if ub == b {
+			return nil
+		}
+	}
+	if len(e.usedBTFs) >= maxUsedBTFs {
+		return e.reject(E2BIG, msgBTFLimit, maxUsedBTFs)
+	}
+	e.usedBTFs = append(e.usedBTFs, b)
+	return nil
+}

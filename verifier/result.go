@@ -1,0 +1,146 @@
+package verifier
+
+import (
+	"fmt"
+
+	"github.com/verisim/verisim/regstate"
+)
+
+// Verdict is the outcome of a verification.
+type Verdict uint8
+
+// Verdicts.
+const (
+	// Accept: the kernel would load the program.
+	Accept Verdict = iota
+	// Reject: the kernel refuses the program with Result.Errno.
+	Reject
+	// Oops: the modeled kernel would crash (the RFC's NULL dereferences);
+	// Result.Message explains the defect.
+	Oops
+	// Unsupported: verification reached something verisim does not model;
+	// the kernel's answer is unknown.
+	Unsupported
+)
+
+var verdictNames = [...]string{"accept", "reject", "oops", "unsupported"}
+
+// String returns "accept", "reject", "oops" or "unsupported".
+func (v Verdict) String() string {
+	if int(v) < len(verdictNames) {
+		return verdictNames[v]
+	}
+	return fmt.Sprintf("Verdict(%d)", uint8(v))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for i, n := range verdictNames {
+		if n == string(b) {
+			*v = Verdict(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown verdict %q", b)
+}
+
+// Errno is a Linux errno value as returned by bpf(2). Zero means success.
+type Errno int
+
+// Errno values used by the verifier (x86-64 numbers).
+const (
+	EPERM      Errno = 1
+	ENOENT     Errno = 2
+	ENXIO      Errno = 6
+	E2BIG      Errno = 7
+	EBADF      Errno = 9
+	EAGAIN     Errno = 11
+	ENOMEM     Errno = 12
+	EACCES     Errno = 13
+	EFAULT     Errno = 14
+	EBUSY      Errno = 16
+	EINVAL     Errno = 22
+	ENOSPC     Errno = 28
+	ERANGE     Errno = 34
+	EPROTO     Errno = 71
+	EOPNOTSUPP Errno = 95
+	ENOTSUPP   Errno = 524 // kernel-internal, seen by userspace as 524
+)
+
+var errnoNames = map[Errno]string{
+	EPERM: "EPERM", ENOENT: "ENOENT", ENXIO: "ENXIO", E2BIG: "E2BIG", EBADF: "EBADF", EAGAIN: "EAGAIN",
+	ENOMEM: "ENOMEM", EACCES: "EACCES", EFAULT: "EFAULT", EBUSY: "EBUSY", EINVAL: "EINVAL",
+	ENOSPC: "ENOSPC", ERANGE: "ERANGE", EPROTO: "EPROTO", EOPNOTSUPP: "EOPNOTSUPP", ENOTSUPP: "ENOTSUPP",
+}
+
+// String returns the errno.h name ("EINVAL"), "" for 0, or "errno N".
+func (e Errno) String() string {
+	if e == 0 {
+		return ""
+	}
+	if s, ok := errnoNames[e]; ok {
+		return s
+	}
+	return fmt.Sprintf("errno %d", int(e))
+}
+
+// ParseErrno is the inverse of String.
+func ParseErrno(s string) (Errno, error) {
+	if s == "" {
+		return 0, nil
+	}
+	for e, n := range errnoNames {
+		if n == s {
+			return e, nil
+		}
+	}
+	var n int
+	if _, err := fmt.Sscanf(s, "errno %d", &n); err == nil {
+		return Errno(n), nil
+	}
+	return 0, fmt.Errorf("unknown errno %q", s)
+}
+
+// Result is the outcome of Verify: the kernel's verdict, errno, message and
+// log for the modeled profile.
+type Result struct {
+	Verdict Verdict
+	// Errno is the error bpf(BPF_PROG_LOAD) returns; 0 when accepted, and
+	// for Oops and Unsupported.
+	Errno Errno
+	// Message is the line the kernel prints for this rejection, without
+	// newline, or "" when it prints none (E2BIG for an empty program, say).
+	// For Oops and Unsupported it is verisim's explanation.
+	Message string
+	// Insn is the index of the instruction do_check was checking, or -1
+	// when the verdict came from an earlier pass or from success.
+	Insn int
+	// Log is the verifier log split into lines, as the kernel would fill the
+	// buffer at Config.LogLevel (kernel addresses are the simulator's own).
+	Log []string
+	// Stats are the numbers of the "processed ..." line.
+	Stats Stats
+	// Steps holds the register state after each processed instruction, in
+	// processing order, when Config.KeepStates is set.
+	Steps []Step
+}
+
+// Accepted reports Verdict == Accept.
+func (r Result) Accepted() bool { return r.Verdict == Accept }
+
+// Stats are print_verification_stats' numbers.
+type Stats struct {
+	Processed        int
+	MaxStatesPerInsn int
+	TotalStates      int
+	PeakStates       int
+}
+
+// Step is the register state after one processed instruction.
+type Step struct {
+	Insn int
+	Regs [11]regstate.Reg
+}

@@ -1,0 +1,242 @@
+package verifier
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+)
+
+// Config is what a BPF_PROG_LOAD would carry besides the instructions.
+type Config struct {
+	// Profile is the kernel to simulate; nil means RFC, the default.
+	Profile *Profile
+	// ProgType is the program type. The zero value, UNSPEC, is rejected
+	// with EINVAL and no log, as bpf_prog_load does.
+	ProgType ProgType
+	// Env is the simulated kernel side: fd table, fd_array, BTF, kallsyms.
+	// nil means no fds, no fd_array, no BTF and no kallsyms.
+	Env *btfctx.Context
+	// LogLevel is bpf_attr.log_level: 0, 1 or 2.
+	LogLevel uint32
+	// KeepStates records the register state after every processed
+	// instruction in Result.Steps.
+	KeepStates bool
+}
+
+// MaxInsns is the privileged program size limit
+// (BPF_COMPLEXITY_LIMIT_INSNS), also the processed-instruction limit.
+const MaxInsns = 1_000_000
+
+// ErrConfig wraps every misuse of Config.
+var ErrConfig = errors.New("invalid config")
+
+// Verify runs the simulated bpf(BPF_PROG_LOAD) on slots. A rejection is a
+// Result; the error is non-nil only for bad input to the simulator (an
+// unreadable or corrupt BTF or kallsyms source) or a bad Config, and then
+// the Result is the zero value.
+func Verify(slots []insn.Slot, cfg Config) (Result, error) {
+	p := cfg.Profile
+	if p == nil {
+		p = RFC
+	}
+	if cfg.LogLevel > 2 {
+		return Result{}, fmt.Errorf("%w: log level %d (want 0, 1 or 2)", ErrConfig, cfg.LogLevel)
+	}
+	ctx := cfg.Env
+	if ctx == nil {
+		ctx = btfctx.Empty()
+	}
+	// bpf_prog_load (kernel/bpf/syscall.c): these fail before the verifier
+	// runs, so there is no log at all.
+	if _, ok := progTypeNames[cfg.ProgType]; !ok {
+		return Result{Verdict: Reject, Errno: EINVAL, Insn: -1}, nil
+	}
+	if len(slots) == 0 || len(slots) > MaxInsns {
+		return Result{Verdict: Reject, Errno: E2BIG, Insn: -1}, nil
+	}
+	e := newEnv(p, cfg, ctx, slots)
+	err := e.check()
+	var ke *kernelErr
+	switch {
+	case err == nil:
+	case errors.As(err, &ke):
+	default:
+		return Result{}, err
+	}
+	e.printStats()
+	res := Result{Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps}
+	if ke != nil {
+		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn
+	}
+	return res, nil
+}
+
+// kernelErr is how a pass ends verification: a rejection (with the errno
+// the kernel returns and the message it printed), an oops or an
+// unsupported instruction.
+type kernelErr struct {
+	verdict Verdict
+	errno   Errno
+	msg     string
+	insn    int
+}
+
+func (k *kernelErr) Error() string { return fmt.Sprintf("%s: %s (%s)", k.verdict, k.msg, k.errno) }
+
+// env is the state of one verification (struct bpf_verifier_env).
+type env struct {
+	p    *Profile
+	cfg  Config
+	ctx  *btfctx.Context
+	orig []insn.Slot // as given
+	prog []insn.Slot // with the imms rewritten by the pre-pass, for printing
+	aux  []auxData
+	log  vlog
+
+	usedMaps      []*btfctx.Map
+	usedBTFs      []*btfctx.BTF
+	cgroupStorage [2]*btfctx.Map
+	arena         *btfctx.Map
+
+	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
+
+	// do_check
+	inDoCheck  bool
+	insnIdx    int
+	cur        *vstate
+	stack      []*pending
+	scratched  uint16
+	doPrint    bool
+	processed  int
+	jmps       int
+	prevJmps   int
+	prevInsns  int
+	explored   map[int][]*storedState
+	nExplored  int
+	total      int
+	peak       int
+	maxPerInsn int
+	idGen      uint32
+	steps      []Step
+	hasCycle   bool
+}
+
+type subprog struct {
+	start      int
+	hasLdAbs   bool
+	hasTailCal bool
+}
+
+// auxData is the per-instruction side table (struct bpf_insn_aux_data).
+type auxData struct {
+	mapIndex int
+	mapOff   uint32
+	btfVar   regstate.Reg // the register an accepted BTF_ID ld_imm64 yields
+	prune    bool
+	jmpPoint bool
+	force    bool
+	live     uint16 // live_regs_before
+	cfgState uint8
+	seen     bool
+}
+
+func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env {
+	e := &env{
+		p:        p,
+		cfg:      cfg,
+		ctx:      ctx,
+		orig:     slots,
+		prog:     append([]insn.Slot(nil), slots...),
+		aux:      make([]auxData, len(slots)),
+		log:      vlog{level: cfg.LogLevel},
+		explored: map[int][]*storedState{},
+	}
+	return e
+}
+
+// where returns the instruction index a failure is reported at: the one
+// do_check is checking, or -1 from the passes before it.
+func (e *env) where() int {
+	if e.inDoCheck {
+		return e.insnIdx
+	}
+	return -1
+}
+
+// reject prints the kernel's message (verbose(env, fmt "\n", ...)) and
+// returns the error that ends verification with errno.
+func (e *env) reject(errno Errno, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	e.log.write(msg)
+	e.log.write("\n")
+	return &kernelErr{verdict: Reject, errno: errno, msg: msg, insn: e.where()}
+}
+
+// rejectSilent ends verification with errno and no message.
+func (e *env) rejectSilent(errno Errno) error {
+	return &kernelErr{verdict: Reject, errno: errno, insn: e.where()}
+}
+
+// oops ends verification where the modeled kernel would crash.
+func (e *env) oops(format string, args ...any) error {
+	return &kernelErr{verdict: Oops, msg: fmt.Sprintf(format, args...), insn: e.where()}
+}
+
+// unsupported ends verification at something verisim does not model.
+func (e *env) unsupported(format string, args ...any) error {
+	return &kernelErr{verdict: Unsupported, msg: "verisim: " + fmt.Sprintf(format, args...), insn: e.where()}
+}
+
+// check is bpf_check (kernel/bpf/verifier.c) in the profile's pass order.
+func (e *env) check() error {
+	if e.p.PrePassFirst {
+		// 5.9: replace_map_fd_with_map_ptr, check_subprogs,
+		// check_btf_info (no-op without func_info), check_attach_btf_id
+		// (no-op for the modeled types), check_cfg, do_check_main.
+		if err := e.resolvePseudoLdImm64(); err != nil {
+			return err
+		}
+		if err := e.checkSubprogs(); err != nil {
+			return err
+		}
+		if err := e.checkCFG(); err != nil {
+			return err
+		}
+		e.computeLiveRegs()
+		return e.doCheckMain()
+	}
+	// 6.18: add_subprog_and_kfunc, check_subprogs, check_btf_info,
+	// resolve_pseudo_ldimm64, check_cfg, compute_postorder,
+	// check_attach_btf_id, compute_scc, compute_live_registers,
+	// do_check_main, do_check_subprogs.
+	if err := e.addSubprogAndKfunc(); err != nil {
+		return err
+	}
+	if err := e.checkSubprogs(); err != nil {
+		return err
+	}
+	if err := e.checkAbnormalReturn(); err != nil {
+		return err
+	}
+	if err := e.resolvePseudoLdImm64(); err != nil {
+		return err
+	}
+	if err := e.checkCFG(); err != nil {
+		return err
+	}
+	e.computeLiveRegs()
+	return e.doCheckMain()
+}
+
+func (e *env) stats() Stats {
+	return Stats{Processed: e.processed, MaxStatesPerInsn: e.maxPerInsn, TotalStates: e.total, PeakStates: e.peak}
+}
+
+// printStats is print_verification_stats: always printed once bpf_check
+// ran, whatever the outcome.
+func (e *env) printStats() {
+	e.log.printf(msgVerifierStats+"\n", e.processed, MaxInsns, e.maxPerInsn, e.total, e.peak, 0)
+}
