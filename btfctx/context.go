@@ -20,6 +20,10 @@ type Decl struct {
 	// Files are fds open on something that is not a BPF object.
 	Files []int32 `json:"files,omitempty"`
 	// FDArray is bpf_attr.fd_array (with fd_array_cnt 0) when HasFDArray.
+	// The array ends a 4 KiB page of memory that is otherwise filled with
+	// 0xff bytes, and nothing around that page is mapped: an index past the
+	// end faults, and a negative one reads fd -1 while it stays inside the
+	// page (FDArrayAt models this).
 	FDArray    []int32 `json:"fd_array,omitempty"`
 	HasFDArray bool    `json:"has_fd_array,omitempty"`
 }
@@ -204,4 +208,24 @@ func (c *Context) FDs() []int32 {
 	}
 	sort.Slice(fds, func(i, j int) bool { return fds[i] < fds[j] })
 	return fds
+}
+
+// fdArrayPage is the page that holds fd_array (x86-64 page size).
+const fdArrayPage = 4096
+
+// FDArrayAt reads fd_array[idx] the way copy_from_bpfptr_offset does on
+// the memory layout Decl.FDArray documents: ok is false where the read
+// faults.
+func (d Decl) FDArrayAt(idx int32) (fd int32, ok bool) {
+	n := int64(len(d.FDArray))
+	i := int64(idx)
+	switch {
+	case i >= n:
+		return 0, false
+	case i >= 0:
+		return d.FDArray[i], true
+	case fdArrayPage/4-n+i >= 0:
+		return -1, true
+	}
+	return 0, false
 }

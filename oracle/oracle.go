@@ -249,15 +249,21 @@ func setup(slots []insn.Slot, d btfctx.Decl, pl *placed) error {
 	return nil
 }
 
-// pageEndArray copies fds to the end of a page whose successor is not
-// mapped.
+// pageEndArray copies fds to the end of a page and surrounds that page
+// with inaccessible address space: insn[0].imm * sizeof(int) reaches 8 GiB
+// either way, and every read there must fault, so the result never depends
+// on what this process has mapped. The page before the array is filled with
+// 0xff bytes: a small negative index reads fd -1. btfctx.Decl documents
+// this layout and the simulator models it.
 func pageEndArray(fds []int32) ([]byte, *int32, error) {
 	ps := os.Getpagesize()
-	mem, err := unix.Mmap(-1, 0, 2*ps, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	const guard = 1 << 34
+	mem, err := unix.Mmap(-1, 0, 2*guard+ps, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := unix.Mprotect(mem[ps:], unix.PROT_NONE); err != nil {
+	page := mem[guard : guard+ps]
+	if err := unix.Mprotect(page, unix.PROT_READ|unix.PROT_WRITE); err != nil {
 		unix.Munmap(mem)
 		return nil, nil, err
 	}
@@ -266,10 +272,13 @@ func pageEndArray(fds []int32) ([]byte, *int32, error) {
 		unix.Munmap(mem)
 		return nil, nil, fmt.Errorf("fd_array of %d entries does not fit a page", len(fds))
 	}
-	for i, fd := range fds {
-		*(*int32)(unsafe.Pointer(&mem[start+4*i])) = fd
+	for i := range page[:start] {
+		page[i] = 0xff
 	}
-	return mem, (*int32)(unsafe.Pointer(&mem[start])), nil
+	for i, fd := range fds {
+		*(*int32)(unsafe.Pointer(&page[start+4*i])) = fd
+	}
+	return mem, (*int32)(unsafe.Pointer(&mem[guard+start])), nil
 }
 
 func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
@@ -378,6 +387,9 @@ var kernelAddr = regexp.MustCompile(`0xffff[0-9a-f]{12}`)
 // in log lines with 0xKADDR, so that logs of different boots, and of the
 // simulator, compare equal.
 func Normalize(log []string) []string {
+	if log == nil {
+		return nil
+	}
 	out := make([]string, len(log))
 	for i, l := range log {
 		out[i] = kernelAddr.ReplaceAllString(l, "0xKADDR")

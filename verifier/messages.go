@@ -11,10 +11,10 @@ const (
 	msgInvalidLdImm64   = "invalid bpf_ld_imm64 insn"
 	msgUnrecognized     = "unrecognized bpf_ld_imm64 insn"
 	msgFdNotMap         = "fd %d is not pointing to valid bpf_map"
-	msgFdIdxNoArray     = "fd_idx without fd_array is invalid"                                // 6.18
-	msgDirectOffset     = "direct value offset of %d is not allowed"                           // %u in the kernel
-	msgNoDirectAccess   = "no direct value access support for this map type"                   //
-	msgInvalidMapAccess = "invalid access to map value pointer, value_size=%d off=%d"         // %u %u
+	msgFdIdxNoArray     = "fd_idx without fd_array is invalid"                               // 6.18
+	msgDirectOffset     = "direct value offset of %d is not allowed"                         // %u in the kernel
+	msgNoDirectAccess   = "no direct value access support for this map type"                 //
+	msgInvalidMapAccess = "invalid access to map value pointer, value_size=%d off=%d"        // %u %u
 	msgMapLimit         = "The total number of maps per program has reached the limit of %d" // 6.18, __add_used_map
 	msgUnknownOpcode    = "unknown opcode %02x"
 	msgCgroupStorage    = "only one cgroup storage of each type is allowed" // check_map_prog_compatibility
@@ -24,14 +24,14 @@ const (
 	msgArenaUserAddr    = "arena's user address must be set via map_extra or mmap()"
 
 	// check_pseudo_btf_id / __check_pseudo_btf_id / __add_used_btf (6.18)
-	msgBadModuleFD     = "invalid module BTF object FD specified."
-	msgMissingBTF      = "kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig."
-	msgInvalidBTFID    = "ldimm64 insn specifies invalid btf_id %d."
-	msgNotVarOrFunc    = "pseudo btf_id %d in ldimm64 isn't KIND_VAR or KIND_FUNC"
-	msgNoKsymAddr      = "ldimm64 failed to find the address for kernel symbol '%s'."
-	msgUnresolvedSize  = "ldimm64 unable to resolve the size of type '%s': %d"
-	msgBTFLimit        = "The total number of btfs per program has reached the limit of %d"
-	msgBTFLoadMissing  = "in-kernel BTF is malformed" // not reachable: corrupt BTF is bad input here
+	msgBadModuleFD    = "invalid module BTF object FD specified."
+	msgMissingBTF     = "kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig."
+	msgInvalidBTFID   = "ldimm64 insn specifies invalid btf_id %d."
+	msgNotVarOrFunc   = "pseudo btf_id %d in ldimm64 isn't KIND_VAR or KIND_FUNC"
+	msgNoKsymAddr     = "ldimm64 failed to find the address for kernel symbol '%s'."
+	msgUnresolvedSize = "ldimm64 unable to resolve the size of type '%s': %d"
+	msgBTFLimit       = "The total number of btfs per program has reached the limit of %d"
+	msgBTFLoadMissing = "in-kernel BTF is malformed" // not reachable: corrupt BTF is bad input here
 
 	// add_subprog_and_kfunc / add_subprog / check_subprogs / check_abnormal_return
 	msgCallInvalidDest = "call to invalid destination"

@@ -106,12 +106,13 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 			return e.reject(EPROTO, msgFdIdxNoArray)
 		}
 		// copy_from_bpfptr_offset(fd_array + imm * sizeof(int)): the
-		// array ends where the caller's memory does, and a negative imm
-		// is a huge offset. Both fault.
-		if s.Imm < 0 || int(s.Imm) >= len(arr.FDArray) {
+		// multiplication is done in size_t, so a negative imm reads
+		// before the array. What is there is the caller's memory; the
+		// declaration fixes it (btfctx.Decl.FDArray).
+		var ok bool
+		if fd, ok = arr.FDArrayAt(s.Imm); !ok {
 			return e.rejectSilent(EFAULT)
 		}
-		fd = arr.FDArray[s.Imm]
 	}
 	m := e.ctx.Map(fd)
 	if m == nil {

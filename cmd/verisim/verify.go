@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+// repeated collects a flag given more than once.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, " ") }
+func (r *repeated) Set(s string) error { *r = append(*r, s); return nil }
+
+// verifyFlags are the flags shared by the commands that verify a stream.
+type verifyFlags struct {
+	fs       *flag.FlagSet
+	json     *bool
+	kernel   *string
+	progType *string
+	maps     repeated
+	btfFDs   repeated
+	fileFDs  repeated
+	fdArray  *string
+	btf      *string
+	kallsyms *string
+	logLevel *uint
+}
+
+func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	v := &verifyFlags{fs: fs}
+	v.json = fs.Bool("json", false, "print one JSON object instead of the log")
+	v.kernel = fs.String("kernel", "rfc", "kernel profile: rfc or 6.18")
+	v.progType = fs.String("prog-type", "socket_filter", "program type (socket_filter, kprobe, xdp, ...)")
+	fs.Var(&v.maps, "map", "declare a map: fd=N,type=T,key=K,value=V,entries=E[,flags=F][,name=S][,extra=X] (repeatable)")
+	fs.Var(&v.btfFDs, "btf-fd", "declare a BTF object at an fd: N=vmlinux or N=PATH to a raw BTF blob (repeatable)")
+	fs.Var(&v.fileFDs, "file-fd", "declare fd N open on a non-BPF file (repeatable)")
+	v.fdArray = fs.String("fd-array", "", "bpf_attr.fd_array: FD,FD,... (\"\" gives none; use --fd-array=, for an empty one)")
+	v.btf = fs.String("btf", "", "vmlinux BTF (default /sys/kernel/btf/vmlinux when readable)")
+	v.kallsyms = fs.String("kallsyms", "", "kallsyms listing (default /proc/kallsyms when readable)")
+	v.logLevel = fs.Uint("log-level", 1, "verifier log level: 1 or 2")
+	return v
+}
+
+// parse parses args and returns the input file name.
+func (v *verifyFlags) parse(args []string) (string, error) {
+	if err := v.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", err
+		}
+		return "", usageError{err}
+	}
+	if v.fs.NArg() != 1 {
+		return "", usagef("want exactly one FILE (or - for standard input), got %d arguments", v.fs.NArg())
+	}
+	return v.fs.Arg(0), nil
+}
+
+// config builds the verifier configuration from the flags.
+func (v *verifyFlags) config() (verifier.Config, error) {
+	var cfg verifier.Config
+	p, err := verifier.ProfileByName(*v.kernel)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	pt, err := verifier.ParseProgType(*v.progType)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	if *v.logLevel != 1 && *v.logLevel != 2 {
+		return cfg, usagef("--log-level %d: want 1 or 2", *v.logLevel)
+	}
+	var decl btfctx.Decl
+	for _, spec := range v.maps {
+		m, err := parseMap(spec)
+		if err != nil {
+			return cfg, usagef("--map %q: %v", spec, err)
+		}
+		decl.Maps = append(decl.Maps, m)
+	}
+	for _, spec := range v.btfFDs {
+		fd, src, ok := strings.Cut(spec, "=")
+		n, err := strconv.ParseInt(fd, 0, 32)
+		if !ok || err != nil || src == "" {
+			return cfg, usagef("--btf-fd %q: want N=vmlinux or N=PATH", spec)
+		}
+		decl.BTFs = append(decl.BTFs, btfctx.BTFDecl{FD: int32(n), Source: src})
+	}
+	for _, s := range v.fileFDs {
+		n, err := strconv.ParseInt(s, 0, 32)
+		if err != nil {
+			return cfg, usagef("--file-fd %q: want a file descriptor number", s)
+		}
+		decl.Files = append(decl.Files, int32(n))
+	}
+	v.fs.Visit(func(f *flag.Flag) {
+		if f.Name != "fd-array" {
+			return
+		}
+		decl.HasFDArray = true
+		decl.FDArray = []int32{}
+		for _, s := range strings.Split(*v.fdArray, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			n, perr := strconv.ParseInt(s, 0, 32)
+			if perr != nil {
+				err = usagef("--fd-array %q: %q is not a file descriptor number", *v.fdArray, s)
+				return
+			}
+			decl.FDArray = append(decl.FDArray, int32(n))
+		}
+	})
+	if err != nil {
+		return cfg, err
+	}
+	opts, err := v.kernelData()
+	if err != nil {
+		return cfg, err
+	}
+	ctx, err := btfctx.New(decl, opts)
+	if err != nil {
+		return cfg, usageError{err}
+	}
+	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: uint32(*v.logLevel)}, nil
+}
+
+// kernelData sets up BTF and kallsyms. Files named on the command line are
+// read now, so that a bad one is reported whether or not the stream needs
+// it; the host defaults are read only when a check needs them.
+func (v *verifyFlags) kernelData() (btfctx.Options, error) {
+	var opts btfctx.Options
+	if *v.btf != "" {
+		b, err := btfctx.LoadBTFFile(*v.btf)
+		if err != nil {
+			return opts, usageError{err}
+		}
+		opts.Vmlinux = func() (*btfctx.BTF, error) { return b, nil }
+	} else if readable("/sys/kernel/btf/vmlinux") {
+		opts.Vmlinux = btfctx.Once(func() (*btfctx.BTF, error) { return btfctx.LoadBTFFile("/sys/kernel/btf/vmlinux") })
+	}
+	if *v.kallsyms != "" {
+		k, err := btfctx.LoadKallsymsFile(*v.kallsyms)
+		if err != nil {
+			return opts, usageError{err}
+		}
+		opts.Kallsyms = func() (*btfctx.Kallsyms, error) { return k, nil }
+	} else if readable("/proc/kallsyms") {
+		opts.Kallsyms = btfctx.Once(func() (*btfctx.Kallsyms, error) { return btfctx.LoadKallsymsFile("/proc/kallsyms") })
+	}
+	opts.LoadBTFFile = btfctx.LoadBTFFile
+	return opts, nil
+}
+
+func readable(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// parseMap parses fd=N,type=T,key=K,value=V,entries=E[,flags=F][,name=S][,extra=X].
+func parseMap(spec string) (btfctx.MapDecl, error) {
+	var m btfctx.MapDecl
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(spec, ",") {
+		k, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			return m, fmt.Errorf("%q is not key=value", kv)
+		}
+		if seen[k] {
+			return m, fmt.Errorf("%s is given twice", k)
+		}
+		seen[k] = true
+		num := func(bits int) (uint64, error) {
+			n, err := strconv.ParseUint(val, 0, bits)
+			if err != nil {
+				return 0, fmt.Errorf("%s=%q is not a %d-bit unsigned number", k, val, bits)
+			}
+			return n, nil
+		}
+		var n uint64
+		var err error
+		switch k {
+		case "fd":
+			var fd int64
+			fd, err = strconv.ParseInt(val, 0, 32)
+			if err != nil || fd < 0 {
+				return m, fmt.Errorf("fd=%q is not a file descriptor number", val)
+			}
+			m.FD = int32(fd)
+		case "type":
+			m.Type, err = btfctx.ParseMapType(val)
+		case "key":
+			n, err = num(32)
+			m.KeySize = uint32(n)
+		case "value":
+			n, err = num(32)
+			m.ValueSize = uint32(n)
+		case "entries":
+			n, err = num(32)
+			m.MaxEntries = uint32(n)
+		case "flags":
+			n, err = num(32)
+			m.Flags = uint32(n)
+		case "extra":
+			m.Extra, err = num(64)
+		case "name":
+			if len(val) > 15 {
+				err = fmt.Errorf("name=%q is longer than 15 bytes", val)
+			}
+			m.Name = val
+		default:
+			err = fmt.Errorf("unknown key %q (want fd, type, key, value, entries, flags, name, extra)", k)
+		}
+		if err != nil {
+			return m, err
+		}
+	}
+	for _, k := range []string{"fd", "type", "key", "value", "entries"} {
+		if !seen[k] {
+			return m, fmt.Errorf("%s= is required", k)
+		}
+	}
+	return m, nil
+}
+
+// readStream reads FILE ("-" is standard input) and decodes it.
+func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
+	var b []byte
+	var err error
+	if name == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	slots, err := insn.Decode(b)
+	if err != nil {
+		return nil, usagef("%s: %v", name, err)
+	}
+	if len(slots) > verifier.MaxInsns {
+		return nil, usagef("%s: %d instructions, more than the kernel's limit of %d", name, len(slots), verifier.MaxInsns)
+	}
+	return slots, nil
+}
+
+// jsonResult is the --json output contract of verisim verify.
+type jsonResult struct {
+	Program  string   `json:"program,omitempty"`
+	Verdict  string   `json:"verdict"`
+	Accepted bool     `json:"accepted"`
+	Errno    string   `json:"errno"`
+	Error    string   `json:"error"`
+	Insn     int      `json:"insn"`
+	Log      []string `json:"log"`
+}
+
+func toJSON(r verifier.Result) jsonResult {
+	log := r.Log
+	if log == nil {
+		log = []string{}
+	}
+	return jsonResult{Verdict: r.Verdict.String(), Accepted: r.Accepted(), Errno: r.Errno.String(), Error: r.Message, Insn: r.Insn, Log: log}
+}
+
+// verdictLine is the last line of the human output.
+func verdictLine(r verifier.Result) string {
+	switch r.Verdict {
+	case verifier.Accept:
+		return "verdict: accept"
+	case verifier.Reject:
+		s := fmt.Sprintf("verdict: reject (%s", r.Errno)
+		if r.Insn >= 0 {
+			s += fmt.Sprintf(", insn %d", r.Insn)
+		}
+		s += ")"
+		if r.Message != "" {
+			s += ": " + r.Message
+		}
+		return s
+	}
+	s := "verdict: " + r.Verdict.String()
+	if r.Insn >= 0 {
+		s += fmt.Sprintf(" (insn %d)", r.Insn)
+	}
+	return s + ": " + r.Message
+}
+
+func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	v := newVerifyFlags("verify", stderr)
+	name, err := v.parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0, nil
+	}
+	if err != nil {
+		return 2, err
+	}
+	cfg, err := v.config()
+	if err != nil {
+		return 2, err
+	}
+	slots, err := readStream(name, stdin)
+	if err != nil {
+		return 2, err
+	}
+	res, err := verifier.Verify(slots, cfg)
+	if err != nil {
+		return 2, err
+	}
+	if *v.json {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(toJSON(res)); err != nil {
+			return 2, err
+		}
+	} else {
+		for _, l := range res.Log {
+			fmt.Fprintln(stdout, l)
+		}
+		fmt.Fprintln(stdout, verdictLine(res))
+	}
+	if res.Accepted() {
+		return 0, nil
+	}
+	return 1, nil
+}
