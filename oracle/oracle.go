@@ -36,6 +36,7 @@ const logSize = 64 << 20
 
 var (
 	mu       sync.Mutex // the fd table is process-global
+	logBuf   []byte     // reused under mu: the kernel ends the log with a NUL
 	probe    sync.Once
 	probeErr error
 	profile  *verifier.Profile
@@ -129,8 +130,11 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 	if level == 0 {
 		level = 1
 	}
-	buf := make([]byte, logSize)
-	res, err := load(slots, cfg.ProgType, level, buf, fdArray)
+	if logBuf == nil {
+		logBuf = make([]byte, logSize)
+	}
+	logBuf[0] = 0
+	res, err := load(slots, cfg.ProgType, level, logBuf, fdArray)
 	if err != nil {
 		return verifier.Result{}, err
 	}
