@@ -31,7 +31,7 @@ func (e *env) checkRegArg(r uint8, t int) error {
 	if r == 10 {
 		return e.reject(EACCES, msgFPReadOnly)
 	}
-	reg.Written = true
+	reg.Written = !e.p.Log618 // REG_LIVE_WRITTEN: the 5.9 log prints it
 	if t == dstOp {
 		e.markUnknown(r)
 	}
@@ -333,7 +333,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			e.cur.regs[s.Src].ID = e.idGen
 			src = e.cur.regs[s.Src]
 		}
-		src.Written = true
+		src.Written = !e.p.Log618
 		e.cur.regs[s.Dst] = src
 		return nil
 	}
@@ -348,7 +348,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			e.cur.regs[s.Src].ID = e.idGen
 			src = e.cur.regs[s.Src]
 		}
-		src.Written = true
+		src.Written = !e.p.Log618
 		e.cur.regs[s.Dst] = src
 	default:
 		e.markUnknown(s.Dst)
@@ -534,7 +534,7 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	}
 	r := ptr
 	r.Off = int32(newOff)
-	r.Written = true
+	r.Written = !e.p.Log618
 	e.cur.regs[s.Dst] = r
 	return nil
 }
