@@ -66,7 +66,11 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	default:
 		return Result{}, err
 	}
-	e.printStats()
+	// An oops ends the kernel's thread before print_verification_stats;
+	// for Unsupported the rest of the log is unknown.
+	if ke == nil || ke.verdict == Reject {
+		e.printStats()
+	}
 	res := Result{Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps}
 	if ke != nil {
 		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn

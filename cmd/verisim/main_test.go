@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const ex = "../../docs/examples/"
+
+func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, bytes.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func tinyFlags(kernel string) []string {
+	return []string{"verify", "--kernel", kernel, "--btf", ex + "tiny.btf", "--kallsyms", ex + "tiny.kallsyms"}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	code, out, errs := runCLI(t, nil, append(tinyFlags("6.18"), "--json", ex+"r0-not-written.bin")...)
+	if code != 1 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, out)
+	}
+	want := map[string]any{
+		"verdict": "reject", "accepted": false, "errno": "EACCES", "error": "R0 !read_ok", "insn": float64(2),
+		"log": []any{
+			"0: R1=ctx() R10=fp0",
+			"0: (18) r1 = 0x1234                   ; R1=4660",
+			"2: (95) exit",
+			"R0 !read_ok",
+			"processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0",
+		},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("JSON (-want +got):\n%s", d)
+	}
+}
+
+func TestVerifyExitCodes(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"accept", append(tinyFlags("rfc"), ex+"ksym-rfc.bin"), 0},
+		{"reject", append(tinyFlags("6.18"), ex+"ksym-rfc.bin"), 1},
+		{"oops", append(tinyFlags("rfc"), ex+"ksym-sign-extended.bin"), 1},
+		{"map declared", append(tinyFlags("6.18"), "--map", "fd=3,type=array,key=4,value=48,entries=1,name=vals", ex+"map-value-47.bin"), 0},
+		{"map value past the end", append(tinyFlags("6.18"), "--map", "fd=3,type=array,key=4,value=48,entries=1", ex+"map-value-48.bin"), 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, nil, tc.args...)
+			if code != tc.code || errs != "" {
+				t.Errorf("exit %d (want %d), stderr %q\n%s", code, tc.code, errs, out)
+			}
+		})
+	}
+}
+
+func TestVerifyHumanOutput(t *testing.T) {
+	_, out, _ := runCLI(t, nil, append(tinyFlags("rfc"), ex+"ksym-sign-extended.bin")...)
+	want := "0: (18) r1 = 0xffffffff82a1c080\n" +
+		"verdict: oops (insn 0): oops: btf id 33891 was split into insn[0].off = -31645; the RFC widens the s16 to 0xffff8463 and btf_type_by_id returns NULL: the RFC kernel dereferences NULL here\n"
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("output:\n%s\nwant it to end with:\n%s", out, want)
+	}
+}
+
+func TestVerifyStdin(t *testing.T) {
+	b, err := os.ReadFile(ex + "ksym-rfc.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, b, append(tinyFlags("rfc"), "-")...); code != 0 {
+		t.Errorf("exit %d, stderr %q\n%s", code, errs, out)
+	}
+}
+
+// TestVerifyBadInput: every bad input exits 2 with one line naming the
+// problem.
+func TestVerifyBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	odd := write("odd.bin", make([]byte, 13))
+	big := write("big.bin", make([]byte, 8*1_000_001))
+	junkBTF := write("junk.btf", []byte("not btf"))
+	junkSyms := write("junk.kallsyms", []byte("zzzz T x\n"))
+	good := ex + "ksym-rfc.bin"
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"odd length", []string{"verify", odd}, "is not a multiple of 8"},
+		{"too many slots", []string{"verify", big}, "more than the kernel's limit of 1000000"},
+		{"unknown flag", []string{"verify", "--frobnicate", good}, "flag provided but not defined"},
+		{"no file", []string{"verify"}, "want exactly one FILE"},
+		{"missing file", []string{"verify", filepath.Join(dir, "nope.bin")}, "no such file"},
+		{"bad map type", []string{"verify", "--map", "fd=3,type=arr,key=4,value=4,entries=1", good}, `unknown map type "arr"`},
+		{"map without entries", []string{"verify", "--map", "fd=3,type=array,key=4,value=4", good}, "entries= is required"},
+		{"map bad number", []string{"verify", "--map", "fd=3,type=array,key=x,value=4,entries=1", good}, `key="x"`},
+		{"map unknown key", []string{"verify", "--map", "fd=3,type=array,key=4,value=4,entries=1,colour=red", good}, `unknown key "colour"`},
+		{"map fd twice", []string{"verify", "--map", "fd=3,type=array,key=4,value=4,entries=1", "--file-fd", "3", good}, "fd 3 is declared twice"},
+		{"bad kernel", []string{"verify", "--kernel", "5.4", good}, `unknown kernel profile "5.4"`},
+		{"bad prog type", []string{"verify", "--prog-type", "nope", good}, `unknown program type "nope"`},
+		{"bad log level", []string{"verify", "--log-level", "3", good}, "--log-level 3"},
+		{"bad fd array", []string{"verify", "--fd-array", "3,x", good}, `"x" is not a file descriptor`},
+		{"corrupt btf", []string{"verify", "--btf", junkBTF, good}, "corrupt input"},
+		{"unreadable btf", []string{"verify", "--btf", filepath.Join(dir, "none.btf"), good}, "no such file"},
+		{"corrupt kallsyms", []string{"verify", "--kallsyms", junkSyms, good}, "kallsyms line 1"},
+		{"unknown command", []string{"frob"}, `unknown command "frob"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, nil, tc.args...)
+			lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+			if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errs, tc.want)
+			}
+			if tc.name != "unknown flag" && len(lines) != 1 {
+				t.Errorf("stderr has %d lines, want 1: %q", len(lines), errs)
+			}
+		})
+	}
+}
