@@ -26,6 +26,9 @@ type Decl struct {
 	// page (FDArrayAt models this).
 	FDArray    []int32 `json:"fd_array,omitempty"`
 	HasFDArray bool    `json:"has_fd_array,omitempty"`
+	// FDArrayCnt is bpf_attr.fd_array_cnt (v6.14+): when nonzero, the
+	// verifier scans that many fd_array entries before anything else.
+	FDArrayCnt uint32 `json:"fd_array_cnt,omitempty"`
 }
 
 // MapDecl is one map at an fd.

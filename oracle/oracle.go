@@ -58,7 +58,7 @@ func Available() (*verifier.Profile, error) {
 			probeErr = errors.New("not root: bpf(BPF_PROG_LOAD) with a privileged log needs root")
 			return
 		}
-		if _, err := load([]insn.Slot{{Code: 0xb7}, {Code: 0x95}}, verifier.SocketFilter, 0, nil, nil); err != nil {
+		if _, err := load([]insn.Slot{{Code: 0xb7}, {Code: 0x95}}, verifier.SocketFilter, 0, nil, nil, 0); err != nil {
 			probeErr = fmt.Errorf("bpf(BPF_PROG_LOAD) does not work here: %w", err)
 			return
 		}
@@ -134,7 +134,7 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 		logBuf = make([]byte, logSize)
 	}
 	logBuf[0] = 0
-	res, err := load(slots, cfg.ProgType, level, logBuf, fdArray)
+	res, err := load(slots, cfg.ProgType, level, logBuf, fdArray, cfg.Decl.FDArrayCnt)
 	if err != nil {
 		return verifier.Result{}, err
 	}
@@ -285,7 +285,7 @@ func pageEndArray(fds []int32) ([]byte, *int32, error) {
 	return mem, (*int32)(unsafe.Pointer(&mem[guard+start])), nil
 }
 
-func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
+func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdArray *int32, fdArrayCnt uint32) (verifier.Result, error) {
 	code := insn.Encode(slots)
 	license := []byte("GPL\x00")
 	a := progLoadAttr{
@@ -306,6 +306,7 @@ func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdA
 	if fdArray != nil {
 		a.fdArray = uint64(uintptr(unsafe.Pointer(fdArray)))
 	}
+	a.fdArrayCnt = fdArrayCnt
 	var fd int
 	var err error
 	for tries := 0; ; tries++ {

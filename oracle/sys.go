@@ -105,6 +105,8 @@ type progLoadAttr struct {
 	coreRelos   uint64
 	coreRecSize uint32
 	logTrueSize uint32
+	progTokenFD uint32
+	fdArrayCnt  uint32
 }
 
 type btfInfo struct {

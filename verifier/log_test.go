@@ -145,7 +145,7 @@ func itoa(n int) string {
 func TestKeepStates(t *testing.T) {
 	c, tiny := ctx(t)
 	r, err := verifier.Verify(prog(ld(1, 3, 0, int32(tiny.Jiffies), 0), mov0, exit),
-		verifier.Config{Profile: verifier.Linux618, ProgType: verifier.SocketFilter, Env: c, KeepStates: true})
+		verifier.Config{Profile: verifier.Linux618, ProgType: verifier.SocketFilter, Env: c.For(verifier.Linux618), KeepStates: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -271,6 +271,58 @@ func (e *env) assignCgroupStorage(m *btfctx.Map) bool {
 	return true
 }
 
+// processFDArray models process_fd_array and add_fd_from_fd_array
+// (kernel/bpf/verifier.c, v6.14+): with fd_array_cnt, every entry must be a
+// map (added as the pre-pass would add it) or a BTF object.
+func (e *env) processFDArray() error {
+	d := e.ctx.Decl()
+	if d.FDArrayCnt == 0 {
+		return nil
+	}
+	if d.FDArrayCnt >= 0xffffffff/4 {
+		return e.reject(EINVAL, "fd_array_cnt is too big (%d)", d.FDArrayCnt)
+	}
+	for i := uint32(0); i < d.FDArrayCnt; i++ {
+		fd, ok := d.FDArrayAt(int32(i))
+		if !d.HasFDArray || !ok {
+			return e.rejectSilent(EFAULT)
+		}
+		switch e.ctx.Kind(fd) {
+		case btfctx.FDMap:
+			if _, err := e.addUsedMap618(e.ctx.Map(fd)); err != nil {
+				return err
+			}
+		case btfctx.FDBTF:
+			b, err := e.ctx.BTF(fd)
+			if err != nil {
+				return err
+			}
+			if err := e.addUsedBTF(b); err != nil {
+				return err
+			}
+		case btfctx.FDClosed:
+			return e.reject(EBADF, "fd %d is not pointing to valid bpf_map or btf", fd)
+		default:
+			return e.reject(EINVAL, "fd %d is not pointing to valid bpf_map or btf", fd)
+		}
+	}
+	return nil
+}
+
+// addUsedBTF models __add_used_btf.
+func (e *env) addUsedBTF(b *btfctx.BTF) error {
+	for _, ub := range e.usedBTFs {
+		if ub == b {
+			return nil
+		}
+	}
+	if len(e.usedBTFs) >= maxUsedBTFs {
+		return e.reject(E2BIG, msgBTFLimit, maxUsedBTFs)
+	}
+	e.usedBTFs = append(e.usedBTFs, b)
+	return nil
+}
+
 // checkPseudoBTFID models check_pseudo_btf_id, __check_pseudo_btf_id and
 // __add_used_btf (kernel/bpf/verifier.c, v6.18).
 func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
@@ -333,14 +385,5 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 	}
 	r.Known = true
 	e.aux[i].btfVar = r
-	for _, ub := range e.usedBTFs {
-		if ub == b {
-			return nil
-		}
-	}
-	if len(e.usedBTFs) >= maxUsedBTFs {
-		return e.reject(E2BIG, msgBTFLimit, maxUsedBTFs)
-	}
-	e.usedBTFs = append(e.usedBTFs, b)
-	return nil
+	return e.addUsedBTF(b)
 }

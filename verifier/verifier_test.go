@@ -47,30 +47,47 @@ type want struct {
 	Insn    int
 }
 
-// ctx returns the standard fd table (fixtures.StdDecl) over the tiny BTF.
-func ctx(t *testing.T) (*btfctx.Context, *fixtures.Tiny) {
+// env is the standard fd table (fixtures.StdDecl) over the tiny BTF, with
+// fd_array for 6.18 and without it for the rfc profile, whose bpf_attr has
+// no such field.
+type env struct{ with, without *btfctx.Context }
+
+func (e env) For(p *verifier.Profile) *btfctx.Context {
+	if p == verifier.RFC {
+		return e.without
+	}
+	return e.with
+}
+
+func ctx(t *testing.T) (env, *fixtures.Tiny) {
 	t.Helper()
 	tiny, err := fixtures.NewTiny()
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := btfctx.New(fixtures.StdDecl(), tiny.Options())
+	d := fixtures.StdDecl()
+	with, err := btfctx.New(d, tiny.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, tiny
+	d.FDArray, d.HasFDArray = nil, false
+	without, err := btfctx.New(d, tiny.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env{with, without}, tiny
 }
 
-func verify(t *testing.T, p *verifier.Profile, c *btfctx.Context, slots []insn.Slot, level uint32) verifier.Result {
+func verify(t *testing.T, p *verifier.Profile, c env, slots []insn.Slot, level uint32) verifier.Result {
 	t.Helper()
-	r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: c, LogLevel: level})
+	r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: c.For(p), LogLevel: level})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func check(t *testing.T, p *verifier.Profile, c *btfctx.Context, slots []insn.Slot, w want) {
+func check(t *testing.T, p *verifier.Profile, c env, slots []insn.Slot, w want) {
 	t.Helper()
 	r := verify(t, p, c, slots, 1)
 	got := want{r.Verdict, r.Errno, r.Message, r.Insn}
@@ -231,4 +248,8 @@ func TestChecks(t *testing.T) {
 			t.Run(p.Name+"/"+tc.name, func(t *testing.T) { check(t, p, c, tc.slots, tc.want) })
 		}
 	}
+	// bpf_check_uarg_tail_zero: the 5.9 bpf_attr ends before fd_array.
+	t.Run("rfc/bpf_prog_load/fd_array does not exist in 5.9", func(t *testing.T) {
+		check(t, rfc, env{without: c.with}, prog(mov0, exit), want{verifier.Reject, verifier.E2BIG, "", -1})
+	})
 }

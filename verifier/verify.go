@@ -57,6 +57,11 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if len(slots) == 0 || len(slots) > MaxInsns {
 		return Result{Verdict: Reject, Errno: E2BIG, Insn: -1}, nil
 	}
+	if d := ctx.Decl(); !p.MapIdx && (d.HasFDArray || d.FDArrayCnt != 0) {
+		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
+		// refuses nonzero bytes past it.
+		return Result{Verdict: Reject, Errno: E2BIG, Insn: -1}, nil
+	}
 	e := newEnv(p, cfg, ctx, slots)
 	err := e.check()
 	var ke *kernelErr
@@ -144,7 +149,6 @@ type auxData struct {
 	force    bool
 	live     uint16 // live_regs_before
 	cfgState uint8
-	seen     bool
 }
 
 func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env {
@@ -212,10 +216,13 @@ func (e *env) check() error {
 		e.computeLiveRegs()
 		return e.doCheckMain()
 	}
-	// 6.18: add_subprog_and_kfunc, check_subprogs, check_btf_info,
+	// 6.18: process_fd_array, add_subprog_and_kfunc, check_subprogs, check_btf_info,
 	// resolve_pseudo_ldimm64, check_cfg, compute_postorder,
 	// check_attach_btf_id, compute_scc, compute_live_registers,
 	// do_check_main, do_check_subprogs.
+	if err := e.processFDArray(); err != nil {
+		return err
+	}
 	if err := e.addSubprogAndKfunc(); err != nil {
 		return err
 	}

@@ -28,7 +28,6 @@ const (
 	logLevel2 = 2
 )
 
-func (l *vlog) on() bool       { return l.level != 0 }
 func (l *vlog) level2() bool   { return l.level&logLevel2 != 0 }
 func (l *vlog) anyLevel() bool { return l.level&(logLevel1|logLevel2) != 0 }
 

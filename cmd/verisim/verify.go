@@ -31,6 +31,7 @@ type verifyFlags struct {
 	btfFDs   repeated
 	fileFDs  repeated
 	fdArray  *string
+	fdCnt    *uint
 	btf      *string
 	kallsyms *string
 	logLevel *uint
@@ -47,6 +48,7 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	fs.Var(&v.btfFDs, "btf-fd", "declare a BTF object at an fd: N=vmlinux or N=PATH to a raw BTF blob (repeatable)")
 	fs.Var(&v.fileFDs, "file-fd", "declare fd N open on a non-BPF file (repeatable)")
 	v.fdArray = fs.String("fd-array", "", "bpf_attr.fd_array: FD,FD,... (\"\" gives none; use --fd-array=, for an empty one)")
+	v.fdCnt = fs.Uint("fd-array-cnt", 0, "bpf_attr.fd_array_cnt: scan this many fd_array entries first (6.14+)")
 	v.btf = fs.String("btf", "", "vmlinux BTF (default /sys/kernel/btf/vmlinux when readable)")
 	v.kallsyms = fs.String("kallsyms", "", "kallsyms listing (default /proc/kallsyms when readable)")
 	v.logLevel = fs.Uint("log-level", 1, "verifier log level: 1 or 2")
@@ -125,6 +127,10 @@ func (v *verifyFlags) config() (verifier.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	if *v.fdCnt > 0xffffffff {
+		return cfg, usagef("--fd-array-cnt %d does not fit 32 bits", *v.fdCnt)
+	}
+	decl.FDArrayCnt = uint32(*v.fdCnt)
 	opts, err := v.kernelData()
 	if err != nil {
 		return cfg, err

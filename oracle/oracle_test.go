@@ -1,0 +1,79 @@
+package oracle
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+func TestMessageOf(t *testing.T) {
+	cases := []struct {
+		log  []string
+		msg  string
+		insn int
+	}{
+		{[]string{"func#0 @0", "fd 1 is not pointing to valid bpf_map", "processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"}, "fd 1 is not pointing to valid bpf_map", -1},
+		{[]string{"0: R1=ctx() R10=fp0", "0: (18) r1 = 0x1234                   ; R1=4660", "2: (95) exit", "R0 !read_ok", "processed 2 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"}, "R0 !read_ok", 2},
+		{[]string{"0: (18) r10 = 0x0", "frame pointer is read only", "processed 1 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"}, "frame pointer is read only", 0},
+		{[]string{"func#0 @0", "processed 0 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0"}, "", -1},
+	}
+	for _, c := range cases {
+		msg, idx := messageOf(c.log)
+		if msg != c.msg || idx != c.insn {
+			t.Errorf("messageOf(%q) = %q, %d; want %q, %d", c.log, msg, idx, c.msg, c.insn)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	got := Normalize([]string{"0: (18) r1 = 0xffff88810025b200       ; R1=map_ptr(ks=4,vs=8)", "r2 = 0x1234"})
+	want := []string{"0: (18) r1 = 0xKADDR       ; R1=map_ptr(ks=4,vs=8)", "r2 = 0x1234"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Error(d)
+	}
+	if Normalize(nil) != nil {
+		t.Error("Normalize(nil) is not nil")
+	}
+}
+
+// TestLive loads a few streams into the running kernel (skipped without
+// root; VERISIM_LIVE=1 makes that a failure).
+func TestLive(t *testing.T) {
+	Require(t)
+	decl := btfctx.Decl{
+		Maps:  []btfctx.MapDecl{{FD: 100, Map: btfctx.Map{Type: btfctx.MapArray, KeySize: 4, ValueSize: 48, MaxEntries: 1, Name: "arr"}}},
+		Files: []int32{200},
+	}
+	ld := func(dst, src uint8, imm, imm1 int32) []insn.Slot {
+		return []insn.Slot{{Code: 0x18, Dst: dst, Src: src, Imm: imm}, {Imm: imm1}}
+	}
+	exit := insn.Slot{Code: 0x95}
+	cases := []struct {
+		slots []insn.Slot
+		want  verifier.Result
+	}{
+		{append(ld(0, 0, 7, 0), exit), verifier.Result{Verdict: verifier.Accept, Insn: -1}},
+		{append(ld(1, 0, 7, 0), exit), verifier.Result{Verdict: verifier.Reject, Errno: verifier.EACCES, Message: "R0 !read_ok", Insn: 2}},
+		{append(ld(1, 1, 200, 0), exit), verifier.Result{Verdict: verifier.Reject, Errno: verifier.EINVAL, Message: "fd 200 is not pointing to valid bpf_map", Insn: -1}},
+		{append(ld(1, 1, 999, 0), exit), verifier.Result{Verdict: verifier.Reject, Errno: verifier.EBADF, Message: "fd 999 is not pointing to valid bpf_map", Insn: -1}},
+		{append(ld(1, 2, 100, 48), exit), verifier.Result{Verdict: verifier.Reject, Errno: verifier.EINVAL, Message: "invalid access to map value pointer, value_size=48 off=48", Insn: -1}},
+	}
+	for _, c := range cases {
+		got, err := Run(c.slots, Config{ProgType: verifier.SocketFilter, Decl: decl, LogLevel: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Log, got.Stats = nil, verifier.Stats{}
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("Run(%x) (-want +got):\n%s", insn.Encode(c.slots), d)
+		}
+	}
+	// A declared fd that this process already uses is refused.
+	if _, err := Run(append(ld(0, 0, 1, 0), exit), Config{ProgType: verifier.SocketFilter, Decl: btfctx.Decl{Maps: []btfctx.MapDecl{{FD: 1, Map: decl.Maps[0].Map}}}, LogLevel: 1}); err == nil {
+		t.Error("Run placed a map over fd 1")
+	}
+}
