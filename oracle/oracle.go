@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -142,6 +143,49 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 		res.Log = nil
 	}
 	return res, nil
+}
+
+var verificationTime = regexp.MustCompile(`^verification time (\d+) usec$`)
+
+// VerificationTime loads slots with BPF_LOG_STATS and returns the
+// verifier's own "verification time" figure (microsecond resolution) and
+// the load's result.
+func VerificationTime(slots []insn.Slot, cfg Config) (time.Duration, verifier.Result, error) {
+	if _, err := Available(); err != nil {
+		return 0, verifier.Result{}, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var pl placed
+	defer pl.closeAll()
+	if err := setup(slots, cfg.Decl, &pl); err != nil {
+		return 0, verifier.Result{}, err
+	}
+	var fdArray *int32
+	if cfg.Decl.HasFDArray {
+		mem, arr, err := pageEndArray(cfg.Decl.FDArray)
+		if err != nil {
+			return 0, verifier.Result{}, err
+		}
+		defer unix.Munmap(mem)
+		fdArray = arr
+	}
+	if logBuf == nil {
+		logBuf = make([]byte, logSize)
+	}
+	logBuf[0] = 0
+	const logStats = 4 // BPF_LOG_STATS
+	res, err := load(slots, cfg.ProgType, logStats, logBuf, fdArray, cfg.Decl.FDArrayCnt)
+	if err != nil {
+		return 0, res, err
+	}
+	for _, l := range res.Log {
+		if m := verificationTime.FindStringSubmatch(l); m != nil {
+			us, _ := strconv.ParseInt(m[1], 10, 64)
+			return time.Duration(us) * time.Microsecond, res, nil
+		}
+	}
+	return 0, res, fmt.Errorf("no verification time in the log: %q", res.Log)
 }
 
 // setup places every declared fd and checks that the other fds the stream

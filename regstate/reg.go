@@ -76,7 +76,7 @@ type Reg struct {
 	MemSize uint32
 
 	// Subprog is the subprogram number of a PTR_TO_FUNC.
-	Subprog int
+	Subprog int32
 
 	// Written is the 5.9 liveness mark REG_LIVE_WRITTEN, printed as "_w" in
 	// that era's log. 6.18 has no liveness marks.

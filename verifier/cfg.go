@@ -40,8 +40,12 @@ func (e *env) addSubprogAndKfunc() error {
 		return err
 	}
 	for i, s := range e.orig {
+		if s.Code != insn.CodeLdImm64 && s.Code != insn.CodeCall {
+			continue
+		}
 		switch {
 		case isPseudoFunc(s) || isPseudoCall(s):
+			e.hasJumps = true // check_cfg gives both an edge to the callee
 			if err := e.addSubprog(int32(i) + s.Imm + 1); err != nil {
 				return err
 			}
@@ -91,20 +95,27 @@ func (e *env) checkSubprogs() error {
 	cur := 0
 	start, end := e.subprogs[0].start, ends[0]
 	for i := 0; i < n; i++ {
-		s := prog[i]
-		if s.Code == insn.CodeCall && s.Src == 0 && s.Imm == 12 { // BPF_FUNC_tail_call
-			e.subprogs[cur].hasTailCal = true
-		}
-		if s.Class() == insn.ClassLD && (s.Mode() == insn.ModeABS || s.Mode() == insn.ModeIND) {
-			e.subprogs[cur].hasLdAbs = true
-		}
-		if s.IsJump() && s.Op() != insn.OpEXIT && s.Op() != insn.OpCALL {
-			off := int32(i) + s.JumpOffset() + 1
-			if !e.p.Log618 {
-				off = int32(i) + int32(s.Off) + 1 // no gotol before v6.4
+		s := &prog[i]
+		switch s.Class() {
+		case insn.ClassJMP, insn.ClassJMP32:
+			if s.Code == insn.CodeCall && s.Src == 0 && s.Imm == 12 { // BPF_FUNC_tail_call
+				e.subprogs[cur].hasTailCal = true
 			}
-			if int(off) < start || int(off) >= end {
-				return e.reject(EINVAL, msgJumpOutOfRange, i, off)
+			if s.Code != insn.CodeExit {
+				e.hasJumps = true
+			}
+			if op := s.Op(); op != insn.OpEXIT && op != insn.OpCALL {
+				off := int32(i) + s.JumpOffset() + 1
+				if !e.p.Log618 {
+					off = int32(i) + int32(s.Off) + 1 // no gotol before v6.4
+				}
+				if int(off) < start || int(off) >= end {
+					return e.reject(EINVAL, msgJumpOutOfRange, i, off)
+				}
+			}
+		case insn.ClassLD:
+			if m := s.Mode(); m == insn.ModeABS || m == insn.ModeIND {
+				e.subprogs[cur].hasLdAbs = true
 			}
 		}
 		if i == end-1 {
@@ -145,7 +156,7 @@ const (
 
 // pushInsn models push_insn: 1 means keep exploring (a new node was
 // pushed), 0 done.
-func (e *env) pushInsn(t, w, edge int, stack *[]int, loopOK bool) (int, error) {
+func (e *env) pushInsn(t, w, edge int, stack *[]int32, loopOK bool) (int, error) {
 	st := &e.aux[t].cfgState
 	if edge == cfgFallthrough && *st >= cfgDiscovered|cfgFallthrough {
 		return 0, nil
@@ -165,7 +176,7 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int, loopOK bool) (int, error) {
 	case ws == 0:
 		*st = cfgDiscovered | uint8(edge)
 		e.aux[w].cfgState = cfgDiscovered
-		*stack = append(*stack, w)
+		*stack = append(*stack, int32(w))
 		return 1, nil
 	case ws&0xf0 == cfgDiscovered:
 		// A back-edge: allowed for bpf_capable (the loader is
@@ -190,10 +201,34 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int, loopOK bool) (int, error) {
 func (e *env) checkCFG() error {
 	prog := e.orig
 	n := len(prog)
-	stack := []int{0}
+	if !e.hasJumps {
+		return e.checkCFGLinear()
+	}
+	stack := make([]int32, 1, n+1) // the kernel's insn_stack holds insn_cnt entries
 	e.aux[0].cfgState = cfgDiscovered
 	for len(stack) > 0 {
-		t := stack[len(stack)-1]
+		t := int(stack[len(stack)-1])
+		// Fast path for a slot that falls through to a new slot: what
+		// visit_insn and push_insn do for it, inlined.
+		if s := prog[t]; !s.IsJump() && !(e.p.Log618 && s.Src == insn.PseudoFunc && s.Code == insn.CodeLdImm64) {
+			w := t + 1
+			if e.p.CFGStepsOverLdImm64 && s.Code == insn.CodeLdImm64 {
+				w = t + 2
+			}
+			st := &e.aux[t].cfgState
+			if *st < cfgDiscovered|cfgFallthrough && w < n && e.aux[w].cfgState == 0 {
+				*st = cfgDiscovered | cfgFallthrough
+				e.aux[w].cfgState = cfgDiscovered
+				stack = append(stack, int32(w))
+				continue
+			}
+			if *st >= cfgDiscovered|cfgFallthrough {
+				// Its only edge is explored: done (DONE_EXPLORING).
+				*st = cfgExplored
+				stack = stack[:len(stack)-1]
+				continue
+			}
+		}
 		ret, err := e.visitInsn(t, &stack)
 		if err != nil {
 			return err
@@ -217,9 +252,33 @@ func (e *env) checkCFG() error {
 	return nil
 }
 
+// checkCFGLinear is check_cfg for a program without jumps, calls or
+// BPF_PSEUDO_FUNC loads: the DFS can only walk slot by slot from 0 to the
+// first exit, so every slot up to it is explored and none after it.
+// check_subprogs already required the last slot to be an exit, so the walk
+// never runs off the end.
+func (e *env) checkCFGLinear() error {
+	prog := e.orig
+	n := len(prog)
+	i := 0
+	for ; i < n; i++ {
+		e.aux[i].cfgState = cfgExplored
+		if prog[i].Code == insn.CodeExit {
+			break
+		}
+		if e.p.CFGStepsOverLdImm64 && prog[i].Code == insn.CodeLdImm64 {
+			i++ // the second half stays unvisited
+		}
+	}
+	if i+1 < n {
+		return e.reject(EINVAL, msgUnreachable, i+1)
+	}
+	return nil
+}
+
 // visitInsn models visit_insn (v6.18) and the body of the 5.9 check_cfg
 // loop.
-func (e *env) visitInsn(t int, stack *[]int) (int, error) {
+func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 	s := e.orig[t]
 	p := e.p
 	size := 1
@@ -269,7 +328,7 @@ func (e *env) visitInsn(t int, stack *[]int) (int, error) {
 }
 
 // visitFuncCall models visit_func_call_insn.
-func (e *env) visitFuncCall(t, size int, callee bool, stack *[]int) (int, error) {
+func (e *env) visitFuncCall(t, size int, callee bool, stack *[]int32) (int, error) {
 	ret, err := e.pushInsn(t, t+size, cfgFallthrough, stack, false)
 	if ret != 0 || err != nil {
 		return ret, err
@@ -393,6 +452,10 @@ func liveUseDef(s insn.Slot) (use, def uint16) {
 // no SCC column (compute_scc is not modeled; do_check reports them
 // unsupported).
 func (e *env) computeLiveRegs() {
+	if e.liveDone {
+		return
+	}
+	e.liveDone = true
 	n := len(e.orig)
 	use := make([]uint16, n)
 	def := make([]uint16, n)
@@ -446,11 +509,17 @@ func (e *env) computeLiveRegs() {
 	}
 }
 
-// disasm prints slot i with the pre-pass's rewritten immediates.
+// disasm prints slot i with the pre-pass's rewritten immediate.
 func (e *env) disasm(i int) string {
+	s := e.orig[i]
 	var next *insn.Slot
-	if i+1 < len(e.prog) {
-		next = &e.prog[i+1]
+	if i+1 < len(e.orig) {
+		n := e.orig[i+1]
+		next = &n
+		if a := e.aux[i].addr; a != 0 {
+			addr := e.addrs[a-1]
+			s.Imm, n.Imm = int32(uint32(addr)), int32(uint32(addr>>32))
+		}
 	}
-	return insn.Disasm(e.prog[i], next, true)
+	return insn.Disasm(s, next, true)
 }

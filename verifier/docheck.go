@@ -106,7 +106,9 @@ func (e *env) doCheck() error {
 			if e.isJmpPoint(idx) {
 				e.cur.hist = append(e.cur.hist, histEntry{idx, prev})
 			}
-			e.printBeforeInsn(idx, prev)
+			if e.log.level != 0 {
+				e.printBeforeInsn(idx, prev)
+			}
 			prev = idx
 			next, done, err := e.doCheckInsn(idx)
 			if err != nil {

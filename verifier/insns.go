@@ -89,15 +89,14 @@ func (e *env) checkLdImm(idx int) error {
 	}
 	switch s.Src {
 	case insn.PseudoBTFID:
-		set(e.aux[idx].btfVar)
+		set(e.btfVars[e.aux[idx].mapIndex])
 		return nil
 	case insn.PseudoFunc:
 		// No func_info can be given to verisim: check_ld_imm's first
 		// test for a callback fails.
 		return e.reject(EINVAL, msgMissingFuncInf)
 	}
-	m := e.usedMaps[e.aux[idx].mapIndex]
-	ref := &regstate.MapRef{ID: e.ctx.MapID(m), Name: m.Name, KeySize: m.KeySize, ValueSize: m.ValueSize}
+	m, ref := e.usedMaps[e.aux[idx].mapIndex], e.mapRefs[e.aux[idx].mapIndex]
 	switch s.Src {
 	case insn.PseudoMapValue, insn.PseudoMapIdxValue:
 		if m.Type == btfctx.MapArena {
@@ -132,6 +131,11 @@ func (e *env) checkLdImm(idx int) error {
 func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	s, next := e.orig[idx], e.orig[idx+1]
 	id := uint32(int32(next.Off))<<16 | uint32(int32(s.Off))
+	if r, ok := e.rfcIDs[id]; ok {
+		r.Written = true
+		e.cur.regs[s.Dst] = r
+		return nil
+	}
 	b, err := e.ctx.Vmlinux()
 	if err != nil {
 		return err
@@ -153,6 +157,10 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	} else {
 		r.BTFBad = true
 	}
+	if e.rfcIDs == nil {
+		e.rfcIDs = map[uint32]regstate.Reg{}
+	}
+	e.rfcIDs[id] = r
 	e.cur.regs[s.Dst] = r
 	return nil
 }

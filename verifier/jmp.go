@@ -180,6 +180,7 @@ func flipOpcode(op uint8) uint8 {
 // isStateVisited models is_state_visited (v6.18) for programs without
 // loops: every stored state is complete (branches == 0) when compared.
 func (e *env) isStateVisited(idx int) (bool, error) {
+	e.computeLiveRegs()
 	cur := e.cur
 	force := e.aux[idx].force || len(cur.hist) > 40
 	addNew := force || (e.jmps-e.prevJmps >= 2 && e.processed-e.prevInsns >= 8)

@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"errors"
+
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/regstate"
@@ -25,11 +27,18 @@ func (e *env) mapAddr(m *btfctx.Map) uint64 {
 	return mapAddrBase + uint64(e.ctx.MapID(m))<<12
 }
 
-// rewriteImm stores addr in the two imms of the ld_imm64 at i, as the
-// pre-pass does (insn[0].imm = (u32)addr; insn[1].imm = addr >> 32).
+// rewriteImm records addr as the 64-bit immediate of the ld_imm64 at i, as
+// the pre-pass writes it (insn[0].imm = (u32)addr; insn[1].imm = addr >>
+// 32). The input slots stay as given; the log prints the rewritten value.
 func (e *env) rewriteImm(i int, addr uint64) {
-	e.prog[i].Imm = int32(uint32(addr))
-	e.prog[i+1].Imm = int32(uint32(addr >> 32))
+	if e.log.level == 0 {
+		return // only the log prints it
+	}
+	if e.addrs == nil {
+		e.addrs = make([]uint64, 0, len(e.orig)/2)
+	}
+	e.addrs = append(e.addrs, addr)
+	e.aux[i].addr = int32(len(e.addrs))
 }
 
 // resolvePseudoLdImm64 models resolve_pseudo_ldimm64 (kernel/bpf/verifier.c,
@@ -114,7 +123,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 			return e.rejectSilent(EFAULT)
 		}
 	}
-	m := e.ctx.Map(fd)
+	m := e.mapAt(fd)
 	if m == nil {
 		// __bpf_map_get: -EBADF for a closed fd, -EINVAL for one that is
 		// not a map.
@@ -133,12 +142,15 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		if err != nil {
 			return err
 		}
-		e.aux[i].mapIndex = idx
+		e.aux[i].mapIndex = int32(idx)
 	} else if err := e.checkMapProgCompat59(m); err != nil {
 		return err
 	}
 
-	addr := e.mapAddr(m)
+	var addr uint64
+	if e.log.level != 0 {
+		addr = e.mapAddr(m)
+	}
 	if isValue {
 		off := uint32(next.Imm)
 		if off >= maxVarOff {
@@ -171,17 +183,15 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	if !p.MapLimitMessage {
 		// 5.9: dedupe, then the silent limit, then add, then the cgroup
 		// storage assignment (after the map was added).
-		for j, um := range e.usedMaps {
-			if um == m {
-				e.aux[i].mapIndex = j
-				return nil
-			}
+		if j := e.usedIndex(m); j >= 0 {
+			e.aux[i].mapIndex = int32(j)
+			return nil
 		}
 		if len(e.usedMaps) >= maxUsedMaps {
 			return e.rejectSilent(E2BIG)
 		}
-		e.aux[i].mapIndex = len(e.usedMaps)
-		e.usedMaps = append(e.usedMaps, m)
+		e.aux[i].mapIndex = int32(len(e.usedMaps))
+		e.useMap(m)
 		if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
 			return e.reject(EBUSY, msgCgroupStorage)
 		}
@@ -189,12 +199,44 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	return nil
 }
 
+// mapAt is the map at fd, from a dense table for small fds.
+func (e *env) mapAt(fd int32) *btfctx.Map {
+	if e.fdMaps == nil {
+		e.fdMaps = []*btfctx.Map{}
+		for _, f := range e.ctx.FDs() {
+			if m := e.ctx.Map(f); m != nil && f < 1<<16 {
+				for int(f) >= len(e.fdMaps) {
+					e.fdMaps = append(e.fdMaps, nil)
+				}
+				e.fdMaps[f] = m
+			}
+		}
+	}
+	if fd >= 0 && int(fd) < len(e.fdMaps) {
+		return e.fdMaps[fd]
+	}
+	return e.ctx.Map(fd)
+}
+
+// usedIndex returns the index of m in used_maps, or -1.
+func (e *env) usedIndex(m *btfctx.Map) int {
+	if e.lastUsed >= 0 && e.usedMaps[e.lastUsed] == m {
+		return e.lastUsed
+	}
+	if id := e.ctx.MapID(m); id < len(e.usedByID) {
+		j := int(e.usedByID[id]) - 1
+		if j >= 0 {
+			e.lastUsed = j
+		}
+		return j
+	}
+	return -1
+}
+
 // addUsedMap618 models __add_used_map (v6.18).
 func (e *env) addUsedMap618(m *btfctx.Map) (int, error) {
-	for j, um := range e.usedMaps {
-		if um == m {
-			return j, nil
-		}
+	if j := e.usedIndex(m); j >= 0 {
+		return j, nil
 	}
 	if len(e.usedMaps) >= maxUsedMaps {
 		return 0, e.reject(E2BIG, msgMapLimit, maxUsedMaps)
@@ -202,8 +244,19 @@ func (e *env) addUsedMap618(m *btfctx.Map) (int, error) {
 	if err := e.checkMapProgCompat618(m); err != nil {
 		return 0, err
 	}
-	e.usedMaps = append(e.usedMaps, m)
+	e.useMap(m)
 	return len(e.usedMaps) - 1, nil
+}
+
+// useMap appends m to used_maps, with the reference registers will carry.
+func (e *env) useMap(m *btfctx.Map) {
+	id := e.ctx.MapID(m)
+	e.usedMaps = append(e.usedMaps, m)
+	e.mapRefs = append(e.mapRefs, &regstate.MapRef{ID: id, Name: m.Name, KeySize: m.KeySize, ValueSize: m.ValueSize})
+	for id >= len(e.usedByID) {
+		e.usedByID = append(e.usedByID, 0)
+	}
+	e.usedByID[id] = int32(len(e.usedMaps))
 }
 
 // checkMapProgCompat618 models check_map_prog_compatibility (v6.18) for
@@ -345,6 +398,50 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		}
 	}
 	id := uint32(s.Imm)
+	key := btfKey{b, id}
+	res, ok := e.lastBTF, e.lastKey == key && e.lastBTF.reg >= 0
+	if !ok {
+		res, ok = e.btfCache[key]
+	}
+	if ok {
+		e.lastKey, e.lastBTF = key, res
+		// The same id in the same object resolves the same way.
+		if res.err != nil {
+			return e.reject(res.err.errno, "%s", res.err.msg)
+		}
+		e.rewriteImm(i, res.addr)
+		e.aux[i].mapIndex = res.reg
+		return nil
+	}
+	before := len(e.btfVars)
+	err := e.resolveBTFID(i, b, id)
+	if e.btfCache == nil {
+		e.btfCache = map[btfKey]btfResult{}
+	}
+	var ke *kernelErr
+	switch {
+	case err == nil && len(e.btfVars) > before:
+		e.btfCache[key] = btfResult{addr: e.lastAddr, reg: e.aux[i].mapIndex}
+	case errors.As(err, &ke) && ke.verdict == Reject:
+		e.btfCache[key] = btfResult{err: ke}
+	}
+	return err
+}
+
+// btfKey and btfResult cache __check_pseudo_btf_id per BTF object and id.
+type btfKey struct {
+	b  *btfctx.BTF
+	id uint32
+}
+
+type btfResult struct {
+	addr uint64
+	reg  int32
+	err  *kernelErr
+}
+
+// resolveBTFID is __check_pseudo_btf_id and __add_used_btf.
+func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	t, ok := b.Type(id)
 	if !ok {
 		return e.reject(ENOENT, msgInvalidBTFID, int32(id))
@@ -362,6 +459,7 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 	if addr == 0 {
 		return e.reject(ENOENT, msgNoKsymAddr, name)
 	}
+	e.lastAddr = addr
 	e.rewriteImm(i, addr)
 	var r regstate.Reg
 	if kind == btfctx.KindFunc {
@@ -384,6 +482,7 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		}
 	}
 	r.Known = true
-	e.aux[i].btfVar = r
+	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
+	e.btfVars = append(e.btfVars, r)
 	return e.addUsedBTF(b)
 }

@@ -100,17 +100,32 @@ type env struct {
 	p    *Profile
 	cfg  Config
 	ctx  *btfctx.Context
-	orig []insn.Slot // as given
-	prog []insn.Slot // with the imms rewritten by the pre-pass, for printing
+	orig []insn.Slot // as given; never modified
 	aux  []auxData
-	log  vlog
+	// addrs are the 64-bit immediates the pre-pass wrote into ld_imm64s,
+	// indexed by auxData.addr (the log prints them).
+	addrs []uint64
+	log   vlog
 
 	usedMaps      []*btfctx.Map
+	mapRefs       []*regstate.MapRef // parallel to usedMaps
+	btfVars       []regstate.Reg
 	usedBTFs      []*btfctx.BTF
 	cgroupStorage [2]*btfctx.Map
 	arena         *btfctx.Map
 
 	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
+
+	hasJumps bool // a jump, call or PSEUDO_FUNC load other than exit exists
+	liveDone bool // computeLiveRegs ran
+	btfCache map[btfKey]btfResult
+	lastKey  btfKey    // the most recent BTF_ID lookup, to skip the map
+	lastBTF  btfResult // (reg -1: none yet)
+	lastAddr uint64
+	rfcIDs   map[uint32]regstate.Reg // the RFC's check_ld_imm decode, by id
+	fdMaps   []*btfctx.Map           // maps by fd, for small fds
+	usedByID []int32                 // used_maps index + 1 by declaration index
+	lastUsed int                     // the used_maps index last looked up, or -1
 
 	// do_check
 	inDoCheck  bool
@@ -139,15 +154,16 @@ type subprog struct {
 	hasTailCal bool
 }
 
-// auxData is the per-instruction side table (struct bpf_insn_aux_data).
+// auxData is the per-instruction side table (struct bpf_insn_aux_data),
+// kept small: it is allocated for every slot.
 type auxData struct {
-	mapIndex int
-	mapOff   uint32
-	btfVar   regstate.Reg // the register an accepted BTF_ID ld_imm64 yields
+	mapIndex int32  // into usedMaps
+	mapOff   uint32 // direct value offset
+	addr     int32  // into addrs + 1: the rewritten immediate; 0 when none
+	live     uint16 // live_regs_before
 	prune    bool
 	jmpPoint bool
 	force    bool
-	live     uint16 // live_regs_before
 	cfgState uint8
 }
 
@@ -157,10 +173,11 @@ func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env
 		cfg:      cfg,
 		ctx:      ctx,
 		orig:     slots,
-		prog:     append([]insn.Slot(nil), slots...),
 		aux:      make([]auxData, len(slots)),
 		log:      vlog{level: cfg.LogLevel},
 		explored: map[int][]*storedState{},
+		lastBTF:  btfResult{reg: -1},
+		lastUsed: -1,
 	}
 	return e
 }
@@ -213,7 +230,6 @@ func (e *env) check() error {
 		if err := e.checkCFG(); err != nil {
 			return err
 		}
-		e.computeLiveRegs()
 		return e.doCheckMain()
 	}
 	// 6.18: process_fd_array, add_subprog_and_kfunc, check_subprogs, check_btf_info,
@@ -238,7 +254,12 @@ func (e *env) check() error {
 	if err := e.checkCFG(); err != nil {
 		return err
 	}
-	e.computeLiveRegs()
+	if e.log.level2() {
+		// compute_live_registers runs for every program; only its log
+		// and pruning observe it, so it runs here for the log and
+		// otherwise on the first prune point.
+		e.computeLiveRegs()
+	}
 	return e.doCheckMain()
 }
 

@@ -1,0 +1,74 @@
+package verifier_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/cilium/ebpf/asm"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+func benchStreams(b *testing.B, p *verifier.Profile) ([]fixtures.BenchStream, *fixtures.Tiny) {
+	tiny, err := fixtures.NewTiny()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fixtures.BenchStreams(p, fixtures.BenchKsym{FuncID: tiny.GetPidTgid, VarID: tiny.InitTask}, 1000, 100_000, 1_000_000), tiny
+}
+
+// BenchmarkVerify measures Verify at log level 0 without retained states,
+// in both profiles. ns/insn and allocs/insn are per slot.
+func BenchmarkVerify(b *testing.B) {
+	for _, p := range verifier.Profiles() {
+		streams, tiny := benchStreams(b, p)
+		for _, s := range streams {
+			d := s.Decl
+			if p == verifier.RFC {
+				d.FDArray, d.HasFDArray = nil, false
+			}
+			ctx, err := btfctx.New(d, tiny.Options())
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: ctx}
+			b.Run(p.Name+"/"+s.Name, func(b *testing.B) {
+				if r, err := verifier.Verify(s.Slots, cfg); err != nil || r.Verdict == verifier.Unsupported {
+					b.Fatalf("%s: %v %v %s", s.Name, err, r.Verdict, r.Message)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					verifier.Verify(s.Slots, cfg)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.Slots)), "ns/insn")
+			})
+		}
+	}
+}
+
+// BenchmarkDecode measures insn.Decode and, for comparison, cilium/ebpf's
+// asm decoder on the same bytes.
+func BenchmarkDecode(b *testing.B) {
+	streams, _ := benchStreams(b, verifier.Linux618)
+	for _, s := range streams {
+		raw := insn.Encode(s.Slots)
+		b.Run("insn/"+s.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				insn.Decode(raw)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.Slots)), "ns/insn")
+		})
+		b.Run("asm/"+s.Name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				asm.AppendInstructions(nil, bytes.NewReader(raw), binary.LittleEndian, "linux")
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.Slots)), "ns/insn")
+		})
+	}
+}
