@@ -37,20 +37,41 @@ type MapRef struct {
 
 // Reg is one register's state. Only the fields that the modeled
 // instructions produce exist; tnum and range bounds are represented by Known
-// and Value, which is exact for constants. A scalar that is not Known is
-// fully unknown.
+// and Value, which is exact for constants. A scalar that is neither Known nor
+// Width32 is fully unknown. Fields are ordered to pack into 64 bytes: states
+// are copied on every branch.
 type Reg struct {
-	Type  Type
-	Flags Flag
+	// Map is set for CONST_PTR_TO_MAP and PTR_TO_MAP_VALUE.
+	Map *MapRef
 
-	// Known reports a scalar whose var_off is constant; Value is that
-	// constant (var_off.value). Pointers are Known with Value 0 unless
-	// arithmetic moved their variable offset, which is not modeled.
-	Known bool
+	// BTFName is the name of the BTF type BTFID names, as the log prints
+	// it after "ptr_".
+	BTFName string
+
+	// Value is the constant (var_off.value) of a Known scalar; pointers
+	// are Known with Value 0 (their variable offset is not modeled).
 	Value uint64
 
 	// Off is the fixed offset of a pointer (reg->off).
 	Off int32
+
+	// ID links scalars copied from one another (reg->id).
+	ID uint32
+
+	// BTFID is the BTF type id of a PTR_TO_BTF_ID.
+	BTFID uint32
+
+	// MemSize is the size of a PTR_TO_MEM region.
+	MemSize uint32
+
+	// Subprog is the subprogram number of a PTR_TO_FUNC.
+	Subprog int32
+
+	Flags Flag
+	Type  Type
+
+	// Known reports a scalar whose var_off is constant.
+	Known bool
 
 	// Precise is the precision mark of a scalar (reg->precise).
 	Precise bool
@@ -59,24 +80,9 @@ type Reg struct {
 	// zero: a 32-bit ALU result or a w-register copy of something unknown.
 	Width32 bool
 
-	// ID links scalars copied from one another (reg->id).
-	ID uint32
-
-	// Map is set for CONST_PTR_TO_MAP and PTR_TO_MAP_VALUE.
-	Map *MapRef
-
-	// BTFID is the BTF type id of a PTR_TO_BTF_ID, and BTFName that type's
-	// name as the log prints it. BTFBad marks an id that names no type:
-	// printing it would dereference NULL in the 5.9 kernel_type_name.
-	BTFID   uint32
-	BTFName string
-	BTFBad  bool
-
-	// MemSize is the size of a PTR_TO_MEM region.
-	MemSize uint32
-
-	// Subprog is the subprogram number of a PTR_TO_FUNC.
-	Subprog int32
+	// BTFBad marks a BTFID that names no type: printing it would
+	// dereference NULL in the 5.9 kernel_type_name.
+	BTFBad bool
 
 	// Written is the 5.9 liveness mark REG_LIVE_WRITTEN, printed as "_w" in
 	// that era's log. 6.18 has no liveness marks.

@@ -45,11 +45,11 @@ func (e *env) markUnknown(r uint8) {
 	e.cur.regs[r] = regstate.Reg{Type: regstate.Scalar, Written: w, Precise: !e.p.Log618 && len(e.subprogs) > 1}
 }
 
-// setConst is mark_reg_unknown followed by __mark_reg_known.
+// setConst is mark_reg_unknown followed by __mark_reg_known, in one write.
 func (e *env) setConst(r uint8, v uint64) {
-	e.markUnknown(r)
-	e.cur.regs[r].Known = true
-	e.cur.regs[r].Value = v
+	reg := &e.cur.regs[r]
+	*reg = regstate.Reg{Type: regstate.Scalar, Known: true, Value: v, Written: reg.Written,
+		Precise: !e.p.Log618 && len(e.subprogs) > 1}
 }
 
 // checkLdImm models check_ld_imm (v6.18; with RegArgBeforeOff and
@@ -72,7 +72,9 @@ func (e *env) checkLdImm(idx int) error {
 		return e.reject(EINVAL, msgLdImmReserved)
 	}
 	if !p.RegArgBeforeOff {
-		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
+		// DST_OP; every path below overwrites dst whole, so the unknown
+		// scalar mark_reg_unknown would write first is left out.
+		if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 			return err
 		}
 	}
@@ -81,15 +83,14 @@ func (e *env) checkLdImm(idx int) error {
 		e.setConst(s.Dst, s.Imm64(next))
 		return nil
 	}
-	w := e.cur.regs[s.Dst].Written
-	set := func(r regstate.Reg) {
-		r.Known = true // mark_reg_known_zero
-		r.Written = w
-		e.cur.regs[s.Dst] = r
-	}
+	// The destination is written in place: mark_reg_known_zero, then the
+	// type.
+	reg := &e.cur.regs[s.Dst]
+	w := reg.Written
 	switch s.Src {
 	case insn.PseudoBTFID:
-		set(e.btfVars[e.aux[idx].mapIndex])
+		*reg = e.btfVars[e.aux[idx].mapIndex]
+		reg.Known, reg.Written = true, w
 		return nil
 	case insn.PseudoFunc:
 		// No func_info can be given to verisim: check_ld_imm's first
@@ -105,9 +106,9 @@ func (e *env) checkLdImm(idx int) error {
 		}
 		// 5.9 gives the value an id when the map has a spin lock; maps
 		// declared without BTF have none.
-		set(regstate.Reg{Type: regstate.PtrToMapValue, Map: ref, Off: int32(e.aux[idx].mapOff)})
+		*reg = regstate.Reg{Type: regstate.PtrToMapValue, Map: ref, Off: int32(e.aux[idx].mapOff), Known: true, Written: w}
 	case insn.PseudoMapFD, insn.PseudoMapIdx:
-		set(regstate.Reg{Type: regstate.ConstPtrToMap, Map: ref})
+		*reg = regstate.Reg{Type: regstate.ConstPtrToMap, Map: ref, Known: true, Written: w}
 	default:
 		if p.Log618 {
 			return e.reject(EFAULT, "verifier bug: unexpected src reg value for ldimm64")

@@ -26,6 +26,8 @@ const usage = `usage: verisim <command> [flags] FILE
 commands:
   verify   verify a raw instruction stream (8 bytes a slot, little-endian) and
            print the kernel's log and verdict
+  bench    time the simulator, the live kernel (when it can be asked) and
+           cilium/ebpf's decoder on the same streams
 
 run "verisim verify -h" for its flags.
 `
@@ -45,11 +47,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "verify":
 		status, err = cmdVerify(args[1:], stdin, stdout, stderr)
+	case "bench":
+		status, err = cmdBench(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = usagef("unknown command %q (want verify)", args[0])
+		err = usagef("unknown command %q (want verify or bench)", args[0])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "verisim: %v\n", err)

@@ -142,3 +142,36 @@ func TestVerifyBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchJSON checks the bench --json contract on small streams.
+func TestBenchJSON(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "bench", "--json", "--sizes", "1000", "--time", "1ms")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := []string{"ldimm64-200k", "ldimm64-1k", "maps64-1k", "branchy-1k"}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, l := range lines {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		if r["stream"] != want[i] {
+			t.Errorf("line %d stream = %v, want %s", i, r["stream"], want[i])
+		}
+		for _, k := range []string{"insns", "sim_ns_per_insn", "kernel_ns_per_insn", "decode_ns_per_insn"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("line %d has no %q", i, k)
+			}
+		}
+		if v, _ := r["sim_ns_per_insn"].(float64); v <= 0 {
+			t.Errorf("line %d sim_ns_per_insn = %v", i, r["sim_ns_per_insn"])
+		}
+	}
+	if code, _, errs := runCLI(t, nil, "bench", "--sizes", "3"); code != 2 || !strings.Contains(errs, "--sizes") {
+		t.Errorf("bench --sizes 3: exit %d, stderr %q", code, errs)
+	}
+}
