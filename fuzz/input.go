@@ -1,0 +1,78 @@
+package fuzz
+
+import (
+	"encoding/binary"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+// MaxSlots bounds a fuzz input's program so that one execution stays
+// fast; the simulator's own bound is the kernel's 1,000,000.
+const MaxSlots = 4096
+
+var progTypes = []verifier.ProgType{verifier.SocketFilter, verifier.Kprobe, verifier.XDP, verifier.CgroupSKB, verifier.PerfEvent}
+
+// Input is a decoded fuzz input.
+type Input struct {
+	Profile  *verifier.Profile
+	ProgType verifier.ProgType
+	Decl     btfctx.Decl
+	Level    uint32
+	Slots    []insn.Slot
+}
+
+// Decode turns arbitrary bytes into an Input. The first byte picks the
+// profile, program type and log level; the second and third pick which of
+// the standard fds (fixtures.StdDecl) exist and what they are; the rest,
+// truncated to whole slots and MaxSlots, is the program.
+func Decode(data []byte) Input {
+	var hdr [3]byte
+	copy(hdr[:], data)
+	if len(data) > 3 {
+		data = data[3:]
+	} else {
+		data = nil
+	}
+	in := Input{
+		Profile:  verifier.Profiles()[hdr[0]&1],
+		ProgType: progTypes[int(hdr[0]>>1&7)%len(progTypes)],
+		Level:    uint32(hdr[0]>>4) % 3,
+	}
+	std := fixtures.StdDecl()
+	mask := binary.LittleEndian.Uint16(hdr[1:])
+	for i, m := range std.Maps {
+		if mask&(1<<i) == 0 {
+			in.Decl.Maps = append(in.Decl.Maps, m)
+		}
+	}
+	if mask&(1<<8) == 0 {
+		in.Decl.BTFs = std.BTFs
+	}
+	if mask&(1<<9) == 0 {
+		in.Decl.Files = std.Files
+	}
+	if in.Profile.MapIdx && mask&(1<<10) == 0 {
+		in.Decl.FDArray, in.Decl.HasFDArray = std.FDArray, true
+		if mask&(1<<11) != 0 {
+			in.Decl.FDArrayCnt = uint32(mask>>12) % 6
+		}
+	}
+	n := len(data) / insn.Size
+	if n > MaxSlots {
+		n = MaxSlots
+	}
+	in.Slots, _ = insn.Decode(data[:n*insn.Size])
+	return in
+}
+
+// Config returns the verifier configuration of in over the tiny BTF.
+func (in Input) Config(tiny *fixtures.Tiny, keep bool) (verifier.Config, error) {
+	ctx, err := btfctx.New(in.Decl, tiny.Options())
+	if err != nil {
+		return verifier.Config{}, err
+	}
+	return verifier.Config{Profile: in.Profile, ProgType: in.ProgType, Env: ctx, LogLevel: in.Level, KeepStates: keep}, nil
+}
