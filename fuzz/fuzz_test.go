@@ -3,6 +3,7 @@ package fuzz_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/verisim/verisim/oracle"
 	"github.com/verisim/verisim/regstate"
 	"github.com/verisim/verisim/verifier"
+	"github.com/verisim/verisim/verifier/explain"
 )
 
 func tiny(f *testing.F) *fixtures.Tiny {
@@ -82,6 +84,20 @@ func FuzzVerify(f *testing.F) {
 		if err := fuzz.CheckResult(in, r1); err != nil {
 			t.Fatalf("%v\nprofile %s, %s\n%s", err, in.Profile.Name, fixtures.EncodeSlots(in.Slots), strings.Join(r1.Log, "\n"))
 		}
+		// explain and diff take every input verify takes, and agree with it.
+		ex, r3, err := explain.Build(in.Slots, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r3.Verdict != r1.Verdict || r3.Errno != r1.Errno || r3.Message != r1.Message || r3.Insn != r1.Insn {
+			t.Fatalf("explain's verification differs from verify's: %v %v %q %d", r3.Verdict, r3.Errno, r3.Message, r3.Insn)
+		}
+		ex.Render(io.Discard, explain.Style{Color: true})
+		d, err := explain.BuildDiff(in.Slots, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Render(io.Discard, explain.Style{})
 	})
 }
 

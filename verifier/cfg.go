@@ -36,6 +36,7 @@ func (e *env) addSubprog(off int32) error {
 // scanned, second halves included. The loader is privileged, so the
 // CAP_BPF check passes.
 func (e *env) addSubprogAndKfunc() error {
+	defer e.enter("add_subprog_and_kfunc", -1)()
 	if err := e.addSubprog(0); err != nil {
 		return err
 	}
@@ -46,9 +47,11 @@ func (e *env) addSubprogAndKfunc() error {
 		switch {
 		case isPseudoFunc(s) || isPseudoCall(s):
 			e.hasJumps = true // check_cfg gives both an edge to the callee
+			e.at = i
 			if err := e.addSubprog(int32(i) + s.Imm + 1); err != nil {
 				return err
 			}
+			e.passed("the target insn %d (i + imm + 1) is inside the program: it starts a subprogram", int32(i)+s.Imm+1)
 		case isKfuncCall(s):
 			// add_kfunc_call resolves the kfunc in BTF and its module.
 			return e.unsupported("insn %d is a kfunc call (add_kfunc_call is not modeled): %s", i, insn.Disasm(s, nil, true))
@@ -69,6 +72,7 @@ func (e *env) printSubprogs() {
 // checkSubprogs models check_subprogs (v6.18 and, with PrePassFirst, the
 // 5.9 version, which also discovers the subprograms of bpf-to-bpf calls).
 func (e *env) checkSubprogs() error {
+	defer e.enter("check_subprogs", -1)()
 	prog := e.orig
 	n := len(prog)
 	if e.p.PrePassFirst {
@@ -110,6 +114,7 @@ func (e *env) checkSubprogs() error {
 					off = int32(i) + int32(s.Off) + 1 // no gotol before v6.4
 				}
 				if int(off) < start || int(off) >= end {
+					e.at = i
 					return e.reject(EINVAL, msgJumpOutOfRange, i, off)
 				}
 			}
@@ -121,6 +126,7 @@ func (e *env) checkSubprogs() error {
 		if i == end-1 {
 			ok := s.Code == insn.CodeExit || s.Code == insn.CodeJA || (e.p.Log618 && s.Code == insn.CodeJA32)
 			if !ok {
+				e.at = i
 				return e.reject(EINVAL, msgLastInsn)
 			}
 			cur++
@@ -129,6 +135,7 @@ func (e *env) checkSubprogs() error {
 			}
 		}
 	}
+	e.passed("every jump stays inside its subprogram, and each subprogram ends with an exit or a jump")
 	return nil
 }
 
@@ -199,10 +206,15 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int32, loopOK bool) (int, error)
 // jumps, marks prune points and, with CFGStepsOverLdImm64 (v6.7+), steps
 // over ld_imm64 second halves; then every slot must have been explored.
 func (e *env) checkCFG() error {
+	defer e.enter("check_cfg", -1)()
 	prog := e.orig
 	n := len(prog)
 	if !e.hasJumps {
-		return e.checkCFGLinear()
+		if err := e.checkCFGLinear(); err != nil {
+			return err
+		}
+		e.passed("every slot is reachable and no jump lands inside an ld_imm64")
+		return nil
 	}
 	stack := make([]int32, 1, n+1) // the kernel's insn_stack holds insn_cnt entries
 	e.aux[0].cfgState = cfgDiscovered
@@ -240,15 +252,18 @@ func (e *env) checkCFG() error {
 	}
 	for i := 0; i < n; i++ {
 		if e.aux[i].cfgState != cfgExplored {
+			e.at = i
 			return e.reject(EINVAL, msgUnreachable, i)
 		}
 		if e.p.CFGStepsOverLdImm64 && prog[i].IsLdImm64() {
 			if e.aux[i+1].cfgState != 0 {
+				e.at = i
 				return e.reject(EINVAL, msgJumpIntoLdImm, i)
 			}
 			i++
 		}
 	}
+	e.passed("every slot is reachable and no jump lands inside an ld_imm64")
 	return nil
 }
 
@@ -271,6 +286,7 @@ func (e *env) checkCFGLinear() error {
 		}
 	}
 	if i+1 < n {
+		e.at = i + 1
 		return e.reject(EINVAL, msgUnreachable, i+1)
 	}
 	return nil
@@ -298,7 +314,7 @@ func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 		return e.visitFuncCall(t, 1, s.Src == insn.PseudoCall, stack)
 	case insn.OpJA:
 		if s.Source() != insn.SrcK {
-			return 0, e.rejectSilent(EINVAL)
+			return 0, e.rejectSilent(EINVAL, "BPF_JA with a BPF_X source")
 		}
 		w := t + int(s.Off) + 1
 		if p.Log618 && s.Class() == insn.ClassJMP32 {

@@ -109,13 +109,16 @@ func (e *env) doCheck() error {
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)
 			}
+			before := e.cur.regs
+			from := prev
 			prev = idx
+			e.at = idx
 			next, done, err := e.doCheckInsn(idx)
 			if err != nil {
 				return err
 			}
 			if e.cfg.KeepStates {
-				e.steps = append(e.steps, Step{Insn: idx, Regs: e.cur.regs})
+				e.steps = append(e.steps, Step{Insn: idx, Prev: from, Before: before, Regs: e.cur.regs})
 			}
 			exit = done
 			idx = next
@@ -234,8 +237,10 @@ func (e *env) printState59(st *vstate) {
 // returns the next instruction, or done when the path ended at an exit.
 func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 	s := e.orig[idx]
+	e.fn = "do_check_insn"
 	switch s.Class() {
 	case insn.ClassALU, insn.ClassALU64:
+		e.fn = "check_alu_op"
 		return idx + 1, false, e.checkALU(s)
 	case insn.ClassLDX:
 		return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
@@ -254,6 +259,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		case insn.ModeABS, insn.ModeIND:
 			return 0, false, e.unsupported("LD_ABS/LD_IND (check_ld_abs) is not modeled: %s", e.disasm(idx))
 		case insn.ModeIMM:
+			e.fn = "check_ld_imm"
 			return idx + 2, false, e.checkLdImm(idx)
 		}
 		return 0, false, e.reject(EINVAL, msgInvalidLdMode)
@@ -287,12 +293,19 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if bad {
 			return 0, false, e.reject(EINVAL, msgJAReserved)
 		}
+		e.passed("the reserved fields of BPF_JA are 0; jump to insn %d", idx+int(s.JumpOffset())+1)
 		return idx + int(s.JumpOffset()) + 1, false, nil
 	case insn.OpEXIT:
 		if s.Source() != insn.SrcK || s.Imm != 0 || s.Src != 0 || s.Dst != 0 || class == insn.ClassJMP32 {
 			return 0, false, e.reject(EINVAL, msgExitReserved)
 		}
-		return 0, true, e.checkReturnCode()
+		e.passed("the reserved fields of BPF_EXIT are 0 (off is not checked)")
+		e.fn = "check_return_code"
+		if err := e.checkReturnCode(); err != nil {
+			return 0, false, err
+		}
+		e.passed("R0 holds %s: this path ends", e.fmtReg(e.cur.regs[0]))
+		return 0, true, nil
 	case insn.OpJCOND:
 		if e.p.Log618 {
 			if s.Code != insn.ClassJMP|insn.OpJCOND || s.Src != 0 || s.Dst != 0 || s.Imm != 0 {
@@ -301,6 +314,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 			return 0, false, e.unsupported("may_goto is not modeled")
 		}
 	}
+	e.fn = "check_cond_jmp_op"
 	next, err = e.checkCondJmp(idx, s)
 	return next, false, err
 }
@@ -348,4 +362,12 @@ func (e *env) checkReturnCode() error {
 		return e.reject(EINVAL, msgExitRange618, " unknown scalar value", 0, 1)
 	}
 	return e.reject(EINVAL, msgExitRange59, "unknown scalar value")
+}
+
+// fmtReg prints a register in the profile's log format.
+func (e *env) fmtReg(r regstate.Reg) string {
+	if e.p.Log618 {
+		return r.Format618()
+	}
+	return r.Format59()
 }

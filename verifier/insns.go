@@ -17,6 +17,9 @@ const (
 
 // checkRegArg models __check_reg_arg (kernel/bpf/verifier.c).
 func (e *env) checkRegArg(r uint8, t int) error {
+	if e.cfg.Explain {
+		defer e.enter("check_reg_arg", e.at)()
+	}
 	if r >= 11 {
 		return e.reject(EINVAL, msgRegInvalid, r)
 	}
@@ -26,10 +29,16 @@ func (e *env) checkRegArg(r uint8, t int) error {
 		if reg.Type == regstate.NotInit {
 			return e.reject(EACCES, msgRegNotRead, r)
 		}
+		if e.cfg.Explain {
+			e.passed("r%d is a register and holds a value (read)", r)
+		}
 		return nil
 	}
 	if r == 10 {
 		return e.reject(EACCES, msgFPReadOnly)
+	}
+	if e.cfg.Explain {
+		e.passed("r%d is a register other than the read-only r10 (written)", r)
 	}
 	reg.Written = !e.p.Log618 // REG_LIVE_WRITTEN: the 5.9 log prints it
 	if t == dstOp {
@@ -60,6 +69,7 @@ func (e *env) checkLdImm(idx int) error {
 	if s.SizeField() != insn.SizeDW {
 		return e.reject(EINVAL, msgInvalidLdImm)
 	}
+	e.passed("BPF_SIZE is BPF_DW")
 	if p.RegArgBeforeOff {
 		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
 			return err
@@ -71,6 +81,7 @@ func (e *env) checkLdImm(idx int) error {
 	if s.Off != 0 {
 		return e.reject(EINVAL, msgLdImmReserved)
 	}
+	e.passed("insn[0].off is 0")
 	if !p.RegArgBeforeOff {
 		// DST_OP; every path below overwrites dst whole, so the unknown
 		// scalar mark_reg_unknown would write first is left out.
@@ -132,7 +143,7 @@ func (e *env) checkLdImm(idx int) error {
 func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	s, next := e.orig[idx], e.orig[idx+1]
 	id := uint32(int32(next.Off))<<16 | uint32(int32(s.Off))
-	if r, ok := e.rfcIDs[id]; ok {
+	if r, ok := e.rfcIDs[id]; ok && !e.cfg.Explain {
 		r.Written = true
 		e.cur.regs[s.Dst] = r
 		return nil
@@ -144,6 +155,7 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	if b == nil {
 		return e.oops(msgOopsNoBTF, id)
 	}
+	e.passed("btf id = (u32)(s16)insn[1].off << 16 | (u32)(s16)insn[0].off = %d << 16 | %d = %d", next.Off, s.Off, id)
 	t, ok := b.Type(id)
 	if !ok {
 		if s.Off < 0 {
@@ -152,6 +164,7 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 		return e.oops(msgOopsBTFNull, id, s.Off, next.Off, b.NumTypes())
 	}
 	typeID := b.SizeType(t)
+	e.passed("btf_type_by_id(%d) is the %s %q; t->type reads %d", id, btfctx.KindOf(t), t.TypeName(), typeID)
 	r := regstate.Reg{Type: regstate.PtrToBTFID, Known: true, BTFID: typeID, Written: true}
 	if ref, ok := b.Type(typeID); ok {
 		r.BTFName = ref.TypeName()
@@ -248,6 +261,7 @@ func (e *env) checkALU(s insn.Slot) error {
 	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 		return err
 	}
+	e.passed("the reserved fields are 0, and no division by a zero immediate or out-of-range shift")
 	return e.adjustRegMinMax(s, is64)
 }
 
@@ -306,6 +320,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 		return err
 	}
+	e.passed("the reserved fields of BPF_MOV are 0")
 	if s.Source() == insn.SrcK {
 		v := uint64(int64(s.Imm))
 		if !is64 {

@@ -36,6 +36,17 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
 	}
 	pred := e.isBranchTaken(dst, src, op, is32)
+	if e.cfg.Explain {
+		e.passed("the reserved fields are 0 and the operands are readable")
+		switch pred {
+		case 1:
+			e.passed("is_branch_taken: always true for these values: only the jump to insn %d is followed", idx+int(s.Off)+1)
+		case 0:
+			e.passed("is_branch_taken: always false for these values: only the fall-through is followed")
+		default:
+			e.passed("is_branch_taken: unknown for these values: the jump to insn %d is pushed and explored after the fall-through", idx+int(s.Off)+1)
+		}
+	}
 	if pred >= 0 {
 		if dst.Type == regstate.Scalar {
 			if err := e.markChainPrecision(int(s.Dst)); err != nil {

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
@@ -45,11 +46,17 @@ func (e *env) rewriteImm(i int, addr uint64) {
 // v6.18) and, for profiles with PrePassFirst, its 5.9 form
 // replace_map_fd_with_map_ptr with the RFC's BPF_PSEUDO_BTF_ID skip.
 func (e *env) resolvePseudoLdImm64() error {
+	fn := "resolve_pseudo_ldimm64"
+	if e.p.PrePassFirst {
+		fn = "replace_map_fd_with_map_ptr"
+	}
+	defer e.enter(fn, -1)()
 	p := e.p
 	prog := e.orig
 	n := len(prog)
 	for i := 0; i < n; i++ {
 		s := prog[i]
+		e.at = i
 		if s.Class() == insn.ClassLDX && ((s.Mode() != insn.ModeMEM && (!p.Log618 || s.Mode() != insn.ModeMEMSX)) || s.Imm != 0) {
 			return e.reject(EINVAL, msgLDXReserved)
 		}
@@ -61,6 +68,9 @@ func (e *env) resolvePseudoLdImm64() error {
 			if !p.Table[s.Code] {
 				return e.reject(EINVAL, msgUnknownOpcode, s.Code)
 			}
+			if e.cfg.Explain {
+				e.passed("opcode %#02x is in the instruction table", s.Code)
+			}
 			continue
 		}
 		if i == n-1 {
@@ -69,6 +79,9 @@ func (e *env) resolvePseudoLdImm64() error {
 		next := prog[i+1]
 		if next.Code != 0 || next.Dst != 0 || next.Src != 0 || next.Off != 0 {
 			return e.reject(EINVAL, msgInvalidLdImm64)
+		}
+		if e.cfg.Explain {
+			e.passed("the second slot exists and its code, dst_reg, src_reg and off are 0")
 		}
 		if err := e.resolveLdImm64(i, s, next); err != nil {
 			return err
@@ -82,16 +95,19 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	p := e.p
 	switch {
 	case s.Src == 0:
+		e.passed("src_reg 0: a plain 64-bit constant, nothing more to resolve")
 		return nil
 	case s.Src == insn.PseudoBTFID && p.BTFIDInOffs:
 		// The RFC: "pseudo_btf_id load 64-bit imm", nothing is checked
 		// here; check_ld_imm decodes the id.
+		e.passed("src_reg 3 (BPF_PSEUDO_BTF_ID): skipped; the RFC decodes it in check_ld_imm")
 		return nil
 	case s.Src == insn.PseudoBTFID:
 		return e.checkPseudoBTFID(i, s, next)
 	case s.Src == insn.PseudoFunc && p.PseudoFunc:
 		// aux->ptr_type = PTR_TO_FUNC; the target was checked by
 		// add_subprog, off by check_ld_imm.
+		e.passed("src_reg 4 (BPF_PSEUDO_FUNC): yields PTR_TO_FUNC; its target was checked by add_subprog")
 		return nil
 	}
 	switch s.Src {
@@ -107,6 +123,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	default:
 		return e.reject(EINVAL, msgUnrecognized)
 	}
+	e.passed("src_reg %d is a pseudo value this kernel knows (%s)", s.Src, pseudoName(s.Src))
 
 	fd := s.Imm
 	if s.Src == insn.PseudoMapIdx || s.Src == insn.PseudoMapIdxValue {
@@ -120,8 +137,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		// declaration fixes it (btfctx.Decl.FDArray).
 		var ok bool
 		if fd, ok = arr.FDArrayAt(s.Imm); !ok {
-			return e.rejectSilent(EFAULT)
+			return e.rejectSilent(EFAULT, fmt.Sprintf("reading fd_array[%d] faults (the array has %d entries)", s.Imm, len(arr.FDArray)))
 		}
+		e.passed("fd_array[%d] is fd %d", s.Imm, fd)
 	}
 	m := e.mapAt(fd)
 	if m == nil {
@@ -133,6 +151,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		}
 		return e.reject(errno, msgFdNotMap, fd)
 	}
+	e.passed("fd %d is a %s map (key %d, value %d, %d entries)", fd, m.Type, m.KeySize, m.ValueSize, m.MaxEntries)
 
 	isValue := s.Src == insn.PseudoMapValue || s.Src == insn.PseudoMapIdxValue
 	if p.MapLimitMessage {
@@ -177,6 +196,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		}
 		e.aux[i].mapOff = off
 		addr += uint64(off)
+		e.passed("direct value offset %d is below BPF_MAX_VAR_OFF and inside the %d-byte value", off, m.ValueSize)
 	}
 	e.rewriteImm(i, addr)
 
@@ -188,7 +208,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 			return nil
 		}
 		if len(e.usedMaps) >= maxUsedMaps {
-			return e.rejectSilent(E2BIG)
+			return e.rejectSilent(E2BIG, "used_maps already holds MAX_USED_MAPS (64) maps")
 		}
 		e.aux[i].mapIndex = int32(len(e.usedMaps))
 		e.useMap(m)
@@ -328,6 +348,7 @@ func (e *env) assignCgroupStorage(m *btfctx.Map) bool {
 // (kernel/bpf/verifier.c, v6.14+): with fd_array_cnt, every entry must be a
 // map (added as the pre-pass would add it) or a BTF object.
 func (e *env) processFDArray() error {
+	defer e.enter("process_fd_array", -1)()
 	d := e.ctx.Decl()
 	if d.FDArrayCnt == 0 {
 		return nil
@@ -338,7 +359,7 @@ func (e *env) processFDArray() error {
 	for i := uint32(0); i < d.FDArrayCnt; i++ {
 		fd, ok := d.FDArrayAt(int32(i))
 		if !d.HasFDArray || !ok {
-			return e.rejectSilent(EFAULT)
+			return e.rejectSilent(EFAULT, fmt.Sprintf("reading fd_array[%d] faults", i))
 		}
 		switch e.ctx.Kind(fd) {
 		case btfctx.FDMap:
@@ -379,6 +400,7 @@ func (e *env) addUsedBTF(b *btfctx.BTF) error {
 // checkPseudoBTFID models check_pseudo_btf_id, __check_pseudo_btf_id and
 // __add_used_btf (kernel/bpf/verifier.c, v6.18).
 func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
+	defer e.enter("check_pseudo_btf_id", i)()
 	var b *btfctx.BTF
 	if fd := next.Imm; fd != 0 {
 		if e.ctx.Kind(fd) != btfctx.FDBTF {
@@ -388,6 +410,7 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		if b, err = e.ctx.BTF(fd); err != nil {
 			return err
 		}
+		e.passed("insn[1].imm = %d is a BTF object fd (v5.12+: the module's BTF)", fd)
 	} else {
 		var err error
 		if b, err = e.ctx.Vmlinux(); err != nil {
@@ -396,6 +419,7 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		if b == nil {
 			return e.reject(EINVAL, msgMissingBTF)
 		}
+		e.passed("insn[1].imm = 0: the id is looked up in vmlinux BTF")
 	}
 	id := uint32(s.Imm)
 	key := btfKey{b, id}
@@ -403,7 +427,7 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 	if !ok {
 		res, ok = e.btfCache[key]
 	}
-	if ok {
+	if ok && !e.cfg.Explain {
 		e.lastKey, e.lastBTF = key, res
 		// The same id in the same object resolves the same way.
 		if res.err != nil {
@@ -446,11 +470,13 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	if !ok {
 		return e.reject(ENOENT, msgInvalidBTFID, int32(id))
 	}
+	e.passed("btf_type_by_id(%d) finds a type (the object has %d)", id, b.NumTypes())
 	kind := btfctx.KindOf(t)
 	if kind != btfctx.KindVar && kind != btfctx.KindFunc {
 		return e.reject(EINVAL, msgNotVarOrFunc, int32(id))
 	}
 	name := t.TypeName()
+	e.passed("type %d is a %s named %q", id, kind, name)
 	ks, err := e.ctx.Kallsyms()
 	if err != nil {
 		return err
@@ -461,6 +487,7 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	}
 	e.lastAddr = addr
 	e.rewriteImm(i, addr)
+	e.passed("kallsyms has %s at %#x: the imms become that address", name, addr)
 	var r regstate.Reg
 	if kind == btfctx.KindFunc {
 		r = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRdonly}
@@ -482,7 +509,27 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 		}
 	}
 	r.Known = true
+	e.passed("the register will be %s", e.fmtReg(r))
 	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
 	e.btfVars = append(e.btfVars, r)
 	return e.addUsedBTF(b)
+}
+
+// pseudoName names a src_reg value of an ld_imm64.
+func pseudoName(src uint8) string {
+	switch src {
+	case insn.PseudoMapFD:
+		return "BPF_PSEUDO_MAP_FD"
+	case insn.PseudoMapValue:
+		return "BPF_PSEUDO_MAP_VALUE"
+	case insn.PseudoBTFID:
+		return "BPF_PSEUDO_BTF_ID"
+	case insn.PseudoFunc:
+		return "BPF_PSEUDO_FUNC"
+	case insn.PseudoMapIdx:
+		return "BPF_PSEUDO_MAP_IDX"
+	case insn.PseudoMapIdxValue:
+		return "BPF_PSEUDO_MAP_IDX_VALUE"
+	}
+	return "none"
 }

@@ -126,6 +126,25 @@ type Result struct {
 	// Steps holds the register state after each processed instruction, in
 	// processing order, when Config.KeepStates is set.
 	Steps []Step
+	// Checks lists, in the order the kernel makes them, the checks that
+	// ran, when Config.Explain is set. The last one failed if the verdict
+	// is not Accept.
+	Checks []Check
+}
+
+// Check is one check the verifier made.
+type Check struct {
+	// Insn is the instruction checked, or -1 for the whole program.
+	Insn int `json:"insn"`
+	// Step is the index in Result.Steps of the do_check step that made the
+	// check, or -1 for the passes before do_check.
+	Step int `json:"step"`
+	// Func is the kernel function that makes the check.
+	Func string `json:"func"`
+	// What is the condition that held, or the kernel's message (or the
+	// reason for an oops or an unsupported instruction) when it did not.
+	What string `json:"what"`
+	OK   bool   `json:"ok"`
 }
 
 // Accepted reports Verdict == Accept.
@@ -139,8 +158,12 @@ type Stats struct {
 	PeakStates       int
 }
 
-// Step is the register state after one processed instruction.
+// Step is one processed instruction: the register state before and after
+// it. Prev is the instruction processed before it on this path (-1 at the
+// start), which differs from the previous Step after a branch is popped.
 type Step struct {
-	Insn int
-	Regs [11]regstate.Reg
+	Insn   int
+	Prev   int
+	Before [11]regstate.Reg
+	Regs   [11]regstate.Reg
 }

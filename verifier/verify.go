@@ -21,9 +21,11 @@ type Config struct {
 	Env *btfctx.Context
 	// LogLevel is bpf_attr.log_level: 0, 1 or 2.
 	LogLevel uint32
-	// KeepStates records the register state after every processed
-	// instruction in Result.Steps.
+	// KeepStates records the register state before and after every
+	// processed instruction in Result.Steps.
 	KeepStates bool
+	// Explain records every check the verifier makes in Result.Checks.
+	Explain bool
 }
 
 // MaxInsns is the privileged program size limit
@@ -51,16 +53,23 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	}
 	// bpf_prog_load (kernel/bpf/syscall.c): these fail before the verifier
 	// runs, so there is no log at all.
+	early := func(errno Errno, fn, what string) Result {
+		r := Result{Verdict: Reject, Errno: errno, Insn: -1}
+		if cfg.Explain {
+			r.Checks = []Check{{Insn: -1, Step: -1, Func: fn, What: what}}
+		}
+		return r
+	}
 	if _, ok := progTypeNames[cfg.ProgType]; !ok {
-		return Result{Verdict: Reject, Errno: EINVAL, Insn: -1}, nil
+		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
 	}
 	if len(slots) == 0 || len(slots) > MaxInsns {
-		return Result{Verdict: Reject, Errno: E2BIG, Insn: -1}, nil
+		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
 	}
 	if d := ctx.Decl(); !p.MapIdx && (d.HasFDArray || d.FDArrayCnt != 0) {
 		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
 		// refuses nonzero bytes past it.
-		return Result{Verdict: Reject, Errno: E2BIG, Insn: -1}, nil
+		return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the 5.9 structure (fd_array)"), nil
 	}
 	e := newEnv(p, cfg, ctx, slots)
 	err := e.check()
@@ -76,7 +85,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if ke == nil || ke.verdict == Reject {
 		e.printStats()
 	}
-	res := Result{Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps}
+	res := Result{Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps, Checks: e.checks}
 	if ke != nil {
 		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn
 	}
@@ -117,6 +126,12 @@ type env struct {
 	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
 
 	hasJumps bool // a jump, call or PSEUDO_FUNC load other than exit exists
+
+	// Explain: the checks so far, the kernel function making them and the
+	// instruction they are about.
+	checks   []Check
+	fn       string
+	at       int
 	liveDone bool // computeLiveRegs ran
 	btfCache map[btfKey]btfResult
 	lastKey  btfKey    // the most recent BTF_ID lookup, to skip the map
@@ -197,26 +212,64 @@ func (e *env) reject(errno Errno, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	e.log.write(msg)
 	e.log.write("\n")
+	e.failed(msg)
 	return &kernelErr{verdict: Reject, errno: errno, msg: msg, insn: e.where()}
 }
 
-// rejectSilent ends verification with errno and no message.
-func (e *env) rejectSilent(errno Errno) error {
+// rejectSilent ends verification with errno and no message; why says what
+// failed, for Explain.
+func (e *env) rejectSilent(errno Errno, why string) error {
+	e.failed(why)
 	return &kernelErr{verdict: Reject, errno: errno, insn: e.where()}
 }
 
 // oops ends verification where the modeled kernel would crash.
 func (e *env) oops(format string, args ...any) error {
-	return &kernelErr{verdict: Oops, msg: fmt.Sprintf(format, args...), insn: e.where()}
+	msg := fmt.Sprintf(format, args...)
+	e.failed(msg)
+	return &kernelErr{verdict: Oops, msg: msg, insn: e.where()}
 }
 
 // unsupported ends verification at something verisim does not model.
 func (e *env) unsupported(format string, args ...any) error {
-	return &kernelErr{verdict: Unsupported, msg: "verisim: " + fmt.Sprintf(format, args...), insn: e.where()}
+	msg := "verisim: " + fmt.Sprintf(format, args...)
+	e.failed(msg)
+	return &kernelErr{verdict: Unsupported, msg: msg, insn: e.where()}
+}
+
+// passed records, for Explain, a check of e.fn about instruction e.at
+// that held.
+func (e *env) passed(format string, args ...any) {
+	if e.cfg.Explain {
+		e.checks = append(e.checks, Check{Insn: e.at, Step: e.step(), Func: e.fn, What: fmt.Sprintf(format, args...), OK: true})
+	}
+}
+
+func (e *env) failed(what string) {
+	if e.cfg.Explain {
+		e.checks = append(e.checks, Check{Insn: e.at, Step: e.step(), Func: e.fn, What: what})
+	}
+}
+
+// step is the index the current do_check step will have in Result.Steps.
+func (e *env) step() int {
+	if !e.inDoCheck {
+		return -1
+	}
+	return len(e.steps)
+}
+
+// enter sets the kernel function and instruction that checks are about;
+// it returns a function restoring the previous ones.
+func (e *env) enter(fn string, at int) func() {
+	pf, pa := e.fn, e.at
+	e.fn, e.at = fn, at
+	return func() { e.fn, e.at = pf, pa }
 }
 
 // check is bpf_check (kernel/bpf/verifier.c) in the profile's pass order.
 func (e *env) check() error {
+	e.at = -1
 	if e.p.PrePassFirst {
 		// 5.9: replace_map_fd_with_map_ptr, check_subprogs,
 		// check_btf_info (no-op without func_info), check_attach_btf_id

@@ -26,6 +26,10 @@ const usage = `usage: verisim <command> [flags] FILE
 commands:
   verify   verify a raw instruction stream (8 bytes a slot, little-endian) and
            print the kernel's log and verdict
+  explain  verify FILE and tell, instruction by instruction, which kernel
+           function checked what, and why the verdict is what it is
+  diff     verify FILE under both profiles and show where they part and the
+           kernel change behind it
   bench    time the simulator, the live kernel (when it can be asked) and
            cilium/ebpf's decoder on the same streams
 
@@ -49,11 +53,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status, err = cmdVerify(args[1:], stdin, stdout, stderr)
 	case "bench":
 		status, err = cmdBench(args[1:], stdout, stderr)
+	case "explain":
+		status, err = cmdExplain(args[1:], stdin, stdout, stderr)
+	case "diff":
+		status, err = cmdDiff(args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = usagef("unknown command %q (want verify or bench)", args[0])
+		err = usagef("unknown command %q (want verify, explain, diff or bench)", args[0])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "verisim: %v\n", err)

@@ -1,0 +1,75 @@
+package explain_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+	"github.com/verisim/verisim/verifier/explain"
+)
+
+func cfg(t *testing.T, p *verifier.Profile) verifier.Config {
+	tiny, err := fixtures.NewTiny()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := fixtures.StdDecl()
+	d.FDArray, d.HasFDArray = nil, false
+	ctx, err := btfctx.New(d, tiny.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: ctx}
+}
+
+// TestBuildChecksInOrder: the checks of one instruction come in the
+// kernel's order, grouped by function, ending with the failed one.
+func TestBuildChecksInOrder(t *testing.T) {
+	slots := []insn.Slot{{Code: 0x18, Dst: 10, Off: 1, Imm: 1}, {}, {Code: 0xb7}, {Code: 0x95}}
+	ex, _, err := explain.Build(slots, cfg(t, verifier.RFC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Steps) != 1 || ex.Steps[0].Insn != 0 {
+		t.Fatalf("steps = %+v", ex.Steps)
+	}
+	var got []string
+	for _, g := range ex.Steps[0].Checks {
+		for _, c := range g.Checks {
+			got = append(got, g.Func+": "+c.What)
+		}
+	}
+	want := []string{
+		"replace_map_fd_with_map_ptr: the second slot exists and its code, dst_reg, src_reg and off are 0",
+		"replace_map_fd_with_map_ptr: src_reg 0: a plain 64-bit constant, nothing more to resolve",
+		"check_ld_imm: BPF_SIZE is BPF_DW",
+		"check_reg_arg: frame pointer is read only",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("checks (-want +got):\n%s", d)
+	}
+	if ex.Verdict != "reject" || ex.Errno != "EACCES" || !strings.Contains(ex.Fix, "insn[0].dst_reg") {
+		t.Errorf("verdict %s %s, fix %q", ex.Verdict, ex.Errno, ex.Fix)
+	}
+}
+
+// TestDiffChanges: the RFC's reordering of check_reg_arg and the off check
+// is named as the cause when r10 and off disagree between the profiles.
+func TestDiffChanges(t *testing.T) {
+	slots := []insn.Slot{{Code: 0x18, Dst: 10, Off: 1, Imm: 1}, {}, {Code: 0xb7}, {Code: 0x95}}
+	d, err := explain.BuildDiff(slots, cfg(t, verifier.RFC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Same || d.Sides[0].Error != "frame pointer is read only" || d.Sides[1].Error != "BPF_LD_IMM64 uses reserved fields" {
+		t.Fatalf("diff = %+v", d)
+	}
+	if len(d.Changes) != 1 || d.Changes[0].Version != "RFC" {
+		t.Errorf("changes = %+v, want the RFC's reordering", d.Changes)
+	}
+}
