@@ -277,3 +277,25 @@ func ResolveSize(t btf.Type) (uint32, error) {
 	}
 	return 0, errors.New("type has no size")
 }
+
+// Spec returns the parsed BTF (for CO-RE relocation against it).
+func (b *BTF) Spec() *btf.Spec { return b.spec }
+
+// FindByName returns the id of the first type of kind k named name, the
+// way libbpf's btf__find_by_name_kind searches, or 0.
+func (b *BTF) FindByName(name string, k Kind) uint32 {
+	types, err := b.spec.AnyTypesByName(name)
+	if err != nil {
+		return 0
+	}
+	best := uint32(0)
+	for _, t := range types {
+		if KindOf(t) != k {
+			continue
+		}
+		if id := b.ID(t); best == 0 || id < best {
+			best = id
+		}
+	}
+	return best
+}

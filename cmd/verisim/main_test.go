@@ -175,3 +175,36 @@ func TestBenchJSON(t *testing.T) {
 		t.Errorf("bench --sizes 3: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestVerifyObject: an ELF object verifies program by program, with a
+// "program" field in JSON; a loader error exits 2 naming the ksym.
+func TestVerifyObject(t *testing.T) {
+	obj := "../../verifier/object/testdata/"
+	code, out, errs := runCLI(t, nil, "verify", "--kernel", "6.18", "--json", obj+"globals.o")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var progs []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		progs = append(progs, r["program"].(string)+":"+r["verdict"].(string))
+	}
+	if d := cmp.Diff([]string{"use_globals:accept", "use_map:accept"}, progs); d != "" {
+		t.Errorf("programs (-want +got):\n%s", d)
+	}
+	code, _, errs = runCLI(t, nil, "verify", "--kernel", "6.18", "--btf", "/nonexistent-so-no-vmlinux", obj+"ksym_plain_struct.o")
+	if code != 2 || !strings.Contains(errs, "no such file") {
+		t.Errorf("missing --btf: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = runCLI(t, nil, "verify", "--kernel", "rfc", obj+"ksym_percpu_struct.o")
+	if code != 2 || !strings.Contains(errs, "extern (ksym) 'runqueues' is not typeless (void)") {
+		t.Errorf("rfc typed ksym: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = runCLI(t, nil, "verify", "--program", "nope", obj+"globals.o")
+	if code != 2 || !strings.Contains(errs, `has no program "nope"`) {
+		t.Errorf("--program nope: exit %d, stderr %q", code, errs)
+	}
+}

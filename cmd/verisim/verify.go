@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/verifier"
+	"github.com/verisim/verisim/verifier/object"
 )
 
 // repeated collects a flag given more than once.
@@ -35,6 +37,7 @@ type verifyFlags struct {
 	btf      *string
 	kallsyms *string
 	logLevel *uint
+	program  *string
 }
 
 func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
@@ -52,6 +55,7 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	v.btf = fs.String("btf", "", "vmlinux BTF (default /sys/kernel/btf/vmlinux when readable)")
 	v.kallsyms = fs.String("kallsyms", "", "kallsyms listing (default /proc/kallsyms when readable)")
 	v.logLevel = fs.Uint("log-level", 1, "verifier log level: 1 or 2")
+	v.program = fs.String("program", "", "for an ELF object: verify only this program")
 	return v
 }
 
@@ -244,8 +248,8 @@ func parseMap(spec string) (btfctx.MapDecl, error) {
 	return m, nil
 }
 
-// readStream reads FILE ("-" is standard input) and decodes it.
-func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
+// readInput reads FILE ("-" is standard input).
+func readInput(name string, stdin io.Reader) ([]byte, error) {
 	var b []byte
 	var err error
 	if name == "-" {
@@ -256,6 +260,23 @@ func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
+	return b, nil
+}
+
+// isELF reports an ELF object (a compiled BPF program) rather than raw
+// slots.
+func isELF(b []byte) bool { return bytes.HasPrefix(b, []byte("\x7fELF")) }
+
+// readStream reads FILE ("-" is standard input) and decodes it.
+func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
+	b, err := readInput(name, stdin)
+	if err != nil {
+		return nil, err
+	}
+	return decodeStream(name, b)
+}
+
+func decodeStream(name string, b []byte) ([]insn.Slot, error) {
 	slots, err := insn.Decode(b)
 	if err != nil {
 		return nil, usagef("%s: %v", name, err)
@@ -264,6 +285,61 @@ func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
 		return nil, usagef("%s: %d instructions, more than the kernel's limit of %d", name, len(slots), verifier.MaxInsns)
 	}
 	return slots, nil
+}
+
+// verifyObject verifies every program of an ELF object (or --program),
+// relocated the way the profile's libbpf does.
+func verifyObject(v *verifyFlags, name string, raw []byte, cfg verifier.Config, stdout io.Writer) (int, error) {
+	d := cfg.Env.Decl()
+	if len(d.Maps) > 0 || len(d.BTFs) > 0 || len(d.Files) > 0 || d.HasFDArray {
+		return 2, usagef("%s is an ELF object: its maps come from the object, so --map, --btf-fd, --file-fd and --fd-array do not apply", name)
+	}
+	opts, err := v.kernelData()
+	if err != nil {
+		return 2, err
+	}
+	obj, err := object.Load(bytes.NewReader(raw), object.Options{Profile: cfg.Profile, Kernel: opts})
+	if err != nil {
+		return 2, fmt.Errorf("%s: %w", name, err)
+	}
+	status, found := 0, false
+	enc := json.NewEncoder(stdout)
+	for _, p := range obj.Programs {
+		if *v.program != "" && p.Name != *v.program {
+			continue
+		}
+		found = true
+		ctx, err := btfctx.New(p.Decl, opts)
+		if err != nil {
+			return 2, err
+		}
+		pcfg := cfg
+		pcfg.Env, pcfg.ProgType = ctx, p.ProgType
+		res, err := verifier.Verify(p.Slots, pcfg)
+		if err != nil {
+			return 2, err
+		}
+		if !res.Accepted() {
+			status = 1
+		}
+		if *v.json {
+			j := toJSON(res)
+			j.Program = p.Name
+			if err := enc.Encode(j); err != nil {
+				return 2, err
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "program %s (section %s, %s):\n", p.Name, p.Section, p.ProgType)
+		for _, l := range res.Log {
+			fmt.Fprintln(stdout, l)
+		}
+		fmt.Fprintln(stdout, verdictLine(res))
+	}
+	if !found {
+		return 2, usagef("%s has no program %q", name, *v.program)
+	}
+	return status, nil
 }
 
 // jsonResult is the --json output contract of verisim verify.
@@ -321,7 +397,17 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 	if err != nil {
 		return 2, err
 	}
-	slots, err := readStream(name, stdin)
+	raw, err := readInput(name, stdin)
+	if err != nil {
+		return 2, err
+	}
+	if isELF(raw) {
+		return verifyObject(v, name, raw, cfg, stdout)
+	}
+	if *v.program != "" {
+		return 2, usagef("--program applies to an ELF object, and %s is raw instructions", name)
+	}
+	slots, err := decodeStream(name, raw)
 	if err != nil {
 		return 2, err
 	}

@@ -1,0 +1,4 @@
+package object
+
+//go:generate make -C testdata -B
+//go:generate go run ./record -dir testdata

@@ -1,0 +1,429 @@
+package object
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+// Options are the loader's inputs besides the object.
+type Options struct {
+	// Profile selects the libbpf behaviour: the seed's (rfc, the default)
+	// or today's (6.18).
+	Profile *verifier.Profile
+	// Kernel is where vmlinux BTF and kallsyms come from (btfctx.Options).
+	Kernel btfctx.Options
+	// FirstFD is the simulated fd of the first map; the others follow in
+	// declaration order. Zero means 100.
+	FirstFD int32
+}
+
+// Program is one program of the object, ready for verifier.Verify.
+type Program struct {
+	Name     string
+	Section  string
+	ProgType verifier.ProgType
+	Slots    []insn.Slot
+	// Decl declares every map of the object at its fd.
+	Decl btfctx.Decl
+	// Ksyms lists the ksym loads and how they were relocated.
+	Ksyms []Ksym
+}
+
+// Ksym is one relocated ksym load.
+type Ksym struct {
+	Insn  int    // slot index of the ld_imm64
+	Name  string // the extern's name
+	Typed bool   // declared with a type (not void)
+	Func  bool   // a function extern
+	Weak  bool
+	// BTFID is the vmlinux id used (0: none), Addr the kallsyms address
+	// written (rfc and typeless).
+	BTFID uint32
+	Addr  uint64
+}
+
+// Object is a loaded ELF object.
+type Object struct {
+	Programs []Program
+	Maps     []btfctx.MapDecl // in declaration order, at their fds
+}
+
+// ErrKsym wraps every failure to resolve a ksym: what a loader reports
+// before BPF_PROG_LOAD.
+var ErrKsym = errors.New("ksym")
+
+// extern is what the object's BTF and symbol table say of a .ksyms extern.
+type extern struct {
+	name  string
+	typed bool
+	fn    bool
+	weak  bool
+}
+
+// LoadFile reads an ELF object from path.
+func LoadFile(path string, opts Options) (*Object, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := Load(bytes.NewReader(b), opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return obj, nil
+}
+
+// Load reads an ELF object.
+func Load(r io.ReaderAt, opts Options) (*Object, error) {
+	raw, err := io.ReadAll(io.NewSectionReader(r, 0, 1<<40))
+	if err != nil {
+		return nil, err
+	}
+	p := opts.Profile
+	if p == nil {
+		p = verifier.RFC
+	}
+	first := opts.FirstFD
+	if first == 0 {
+		first = 100
+	}
+	patched, externs, err := voidKsyms(raw)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(patched))
+	if err != nil {
+		return nil, fmt.Errorf("parse object: %w", err)
+	}
+	order, err := mapOrder(raw, spec)
+	if err != nil {
+		return nil, err
+	}
+	obj := &Object{}
+	fds := map[string]int32{}
+	for i, name := range order {
+		m := spec.Maps[name]
+		fd := first + int32(i)
+		fds[name] = fd
+		mname := m.Name
+		if len(mname) > 15 {
+			mname = mname[:15]
+		}
+		obj.Maps = append(obj.Maps, btfctx.MapDecl{FD: fd, Map: btfctx.Map{
+			Type: btfctx.MapType(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
+			MaxEntries: m.MaxEntries, Flags: m.Flags, Name: mname, Extra: m.MapExtra}})
+	}
+	var names []string
+	for name := range spec.Programs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ps := spec.Programs[name]
+		prog, err := relocate(ps, spec.Types, fds, externs, p, opts.Kernel)
+		if err != nil {
+			return nil, fmt.Errorf("program %s: %w", name, err)
+		}
+		prog.Decl = btfctx.Decl{Maps: obj.Maps}
+		obj.Programs = append(obj.Programs, prog)
+	}
+	return obj, nil
+}
+
+// Names returns the names of the object's programs, sorted, without
+// relocating anything.
+func Names(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	patched, _, err := voidKsyms(raw)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(patched))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for name := range spec.Programs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// fdOf implements asm.FDer for a simulated fd.
+type fdOf int32
+
+func (f fdOf) FD() int { return int(f) }
+
+// relocate builds one program's slots.
+func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, externs map[string]extern,
+	p *verifier.Profile, kernel btfctx.Options) (Program, error) {
+	prog := Program{Name: ps.Name, Section: ps.SectionName}
+	pt, ok := progType(ps.Type)
+	if !ok {
+		return prog, fmt.Errorf("program type %s is not one verisim models", ps.Type)
+	}
+	prog.ProgType = pt
+	insns := append(asm.Instructions(nil), ps.Copy().Instructions...)
+	if err := applyCORE(insns, local, kernel); err != nil {
+		return prog, err
+	}
+	type pending struct {
+		slot int
+		ext  extern
+		ins  asm.Instruction
+	}
+	var ks []pending
+	slot := 0
+	for i := range insns {
+		ins := &insns[i]
+		ref := ins.Reference()
+		switch {
+		case ref == "":
+		case fds[ref] != 0 && ins.IsLoadFromMap():
+			if err := ins.AssociateMap(fdOf(fds[ref])); err != nil {
+				return prog, err
+			}
+		default:
+			if ext, ok := externs[ref]; ok && ins.OpCode.IsDWordLoad() {
+				ks = append(ks, pending{slot, ext, *ins})
+				*ins = ins.WithReference("")
+				ins.Constant = 0
+			}
+		}
+		slot += int(ins.Size() / asm.InstructionSize)
+	}
+	var buf bytes.Buffer
+	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
+		return prog, fmt.Errorf("marshal: %w", err)
+	}
+	slots, err := insn.Decode(buf.Bytes())
+	if err != nil {
+		return prog, err
+	}
+	for _, k := range ks {
+		r, err := relocateKsym(slots[k.slot:k.slot+2], k.ext, p, kernel)
+		if err != nil {
+			return prog, err
+		}
+		r.Insn = k.slot
+		prog.Ksyms = append(prog.Ksyms, r)
+	}
+	prog.Slots = slots
+	return prog, nil
+}
+
+// relocateKsym rewrites the ld_imm64 pair ld for ext.
+func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx.Options) (Ksym, error) {
+	k := Ksym{Name: ext.name, Typed: ext.typed, Func: ext.fn, Weak: ext.weak}
+	var vm *btfctx.BTF
+	if kernel.Vmlinux != nil {
+		var err error
+		if vm, err = kernel.Vmlinux(); err != nil {
+			return k, err
+		}
+	}
+	addr := func() (uint64, error) {
+		if kernel.Kallsyms == nil {
+			return 0, nil
+		}
+		ks, err := kernel.Kallsyms()
+		if err != nil {
+			return 0, err
+		}
+		return ks.Lookup(ext.name), nil
+	}
+	set := func(src uint8, off0, off1 int16, imm0, imm1 int32) {
+		ld[0].Src, ld[0].Off, ld[0].Imm = src, off0, imm0
+		ld[1].Off, ld[1].Imm = off1, imm1
+	}
+	if p.BTFIDInOffs {
+		// The seed's libbpf: bpf_object__collect_externs refuses typed
+		// and function ksyms; bpf_object__resolve_ksyms_btf_id looks the
+		// name up as a VAR; relocation writes the kallsyms address and,
+		// for a VAR, src 3 and the id in the offs.
+		if ext.fn {
+			return k, fmt.Errorf("%w: extern function %s is unsupported under .ksyms section", ErrKsym, ext.name)
+		}
+		if ext.typed {
+			return k, fmt.Errorf("%w: extern (ksym) '%s' is not typeless (void)", ErrKsym, ext.name)
+		}
+		a, err := addr()
+		if err != nil {
+			return k, err
+		}
+		if a == 0 && !ext.weak {
+			return k, fmt.Errorf("%w: extern %s (strong) not resolved: no kallsyms address", ErrKsym, ext.name)
+		}
+		k.Addr = a
+		set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
+		if vm != nil {
+			if id := vm.FindByName(ext.name, btfctx.KindVar); id > 0 {
+				k.BTFID = id
+				ld[0].Src, ld[0].Off, ld[1].Off = insn.PseudoBTFID, int16(id), int16(id>>16)
+			}
+		}
+		return k, nil
+	}
+	// libbpf today: typed VARs and FUNCs by btf id, typeless by address.
+	if ext.typed || ext.fn {
+		kind, what := btfctx.KindVar, "var"
+		if ext.fn {
+			kind, what = btfctx.KindFunc, "func"
+		}
+		var id uint32
+		if vm != nil {
+			id = vm.FindByName(ext.name, kind)
+		}
+		if id == 0 {
+			if !ext.weak {
+				return k, fmt.Errorf("%w: extern (%s ksym) '%s': not found in kernel BTF", ErrKsym, what, ext.name)
+			}
+			set(0, 0, 0, 0, 0) // a missing weak ksym is 0
+			return k, nil
+		}
+		k.BTFID = id
+		set(insn.PseudoBTFID, 0, 0, int32(id), 0)
+		return k, nil
+	}
+	a, err := addr()
+	if err != nil {
+		return k, err
+	}
+	if a == 0 && !ext.weak {
+		return k, fmt.Errorf("%w: extern '%s' (strong): not resolved (no kallsyms address)", ErrKsym, ext.name)
+	}
+	k.Addr = a
+	set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
+	return k, nil
+}
+
+// applyCORE relocates the program's CO-RE accesses against vmlinux BTF.
+func applyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) error {
+	var relos []*btf.CORERelocation
+	var idx []int
+	for i := range insns {
+		if r := btf.CORERelocationMetadata(&insns[i]); r != nil {
+			relos = append(relos, r)
+			idx = append(idx, i)
+		}
+	}
+	if len(relos) == 0 {
+		return nil
+	}
+	if kernel.Vmlinux == nil {
+		return errors.New("CO-RE relocations need vmlinux BTF (--btf)")
+	}
+	vm, err := kernel.Vmlinux()
+	if err != nil {
+		return err
+	}
+	if vm == nil {
+		return errors.New("CO-RE relocations need vmlinux BTF (--btf)")
+	}
+	fixups, err := btf.CORERelocate(relos, []*btf.Spec{vm.Spec()}, binary.LittleEndian, local.TypeID)
+	if err != nil {
+		return fmt.Errorf("CO-RE: %w", err)
+	}
+	for i, f := range fixups {
+		if err := f.Apply(&insns[idx[i]]); err != nil {
+			return fmt.Errorf("CO-RE: %w", err)
+		}
+	}
+	return nil
+}
+
+// progType maps cilium's program type to the modeled ones.
+func progType(t ebpf.ProgramType) (verifier.ProgType, bool) {
+	pt := verifier.ProgType(t)
+	_, err := verifier.ParseProgType(pt.String())
+	return pt, err == nil
+}
+
+// mapOrder returns the map names in declaration order: the symbols of the
+// maps sections by section and offset, then the data sections in section
+// order.
+func mapOrder(raw []byte, spec *ebpf.CollectionSpec) ([]string, error) {
+	f, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	syms, _ := f.Symbols()
+	type pos struct {
+		sec  int
+		off  uint64
+		name string
+	}
+	var ps []pos
+	seen := map[string]bool{}
+	for _, s := range syms {
+		if int(s.Section) >= len(f.Sections) || s.Section == elf.SHN_UNDEF {
+			continue
+		}
+		sec := f.Sections[s.Section].Name
+		if (sec == ".maps" || sec == "maps") && spec.Maps[s.Name] != nil && !seen[s.Name] {
+			ps = append(ps, pos{int(s.Section), s.Value, s.Name})
+			seen[s.Name] = true
+		}
+	}
+	for i, sec := range f.Sections {
+		if spec.Maps[sec.Name] != nil && !seen[sec.Name] {
+			ps = append(ps, pos{i, 0, sec.Name})
+			seen[sec.Name] = true
+		}
+	}
+	// libbpf: the maps of .maps first (bpf_object__init_user_btf_maps),
+	// then the global data sections (bpf_object__init_global_data_maps).
+	isMapsSec := func(p pos) bool { n := f.Sections[p.sec].Name; return n == ".maps" || n == "maps" }
+	sort.Slice(ps, func(i, j int) bool {
+		if mi, mj := isMapsSec(ps[i]), isMapsSec(ps[j]); mi != mj {
+			return mi
+		}
+		if ps[i].sec != ps[j].sec {
+			return ps[i].sec < ps[j].sec
+		}
+		return ps[i].off < ps[j].off
+	})
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.name)
+	}
+	var rest []string
+	for name := range spec.Maps {
+		if !seen[name] {
+			rest = append(rest, name)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...), nil
+}
+
+// weakSymbols returns the names of the object's weak symbols.
+func weakSymbols(f *elf.File) map[string]bool {
+	out := map[string]bool{}
+	syms, _ := f.Symbols()
+	for _, s := range syms {
+		if elf.ST_BIND(s.Info) == elf.STB_WEAK {
+			out[s.Name] = true
+		}
+	}
+	return out
+}
