@@ -201,3 +201,27 @@ func (s Slot) JumpOffset() int32 {
 	}
 	return int32(s.Off)
 }
+
+// FDs returns the file descriptors the ld_imm64s of slots name directly,
+// in order: the imm of each MAP_FD and MAP_VALUE load and the nonzero
+// insn[1].imm (a module BTF fd) of each BTF_ID load. Indexes into fd_array
+// are not fds and are left out.
+func FDs(slots []Slot) []int32 {
+	var out []int32
+	for i := 0; i+1 < len(slots); i++ {
+		s := slots[i]
+		if !s.IsLdImm64() {
+			continue
+		}
+		switch s.Src {
+		case PseudoMapFD, PseudoMapValue:
+			out = append(out, s.Imm)
+		case PseudoBTFID:
+			if fd := slots[i+1].Imm; fd != 0 {
+				out = append(out, fd)
+			}
+		}
+		i++
+	}
+	return out
+}

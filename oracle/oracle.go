@@ -268,24 +268,10 @@ func setup(slots []insn.Slot, d btfctx.Decl, pl *placed) error {
 		}
 		return nil
 	}
-	for i := 0; i+1 < len(slots); i++ {
-		s := slots[i]
-		if !s.IsLdImm64() {
-			continue
+	for _, fd := range insn.FDs(slots) {
+		if err := check(fd); err != nil {
+			return err
 		}
-		switch s.Src {
-		case insn.PseudoMapFD, insn.PseudoMapValue:
-			if err := check(s.Imm); err != nil {
-				return err
-			}
-		case insn.PseudoBTFID:
-			if fd := slots[i+1].Imm; fd != 0 {
-				if err := check(fd); err != nil {
-					return err
-				}
-			}
-		}
-		i++
 	}
 	if d.HasFDArray {
 		for _, fd := range d.FDArray {

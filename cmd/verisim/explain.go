@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"io"
 	"os"
 
@@ -29,69 +27,61 @@ func colorFor(w io.Writer) bool {
 // cmdExplain is "verisim explain [verify's flags] FILE".
 func cmdExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("explain", stderr)
-	name, err := v.parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0, nil
+	targets, done, err := v.setup(args, stdin)
+	if done || err != nil {
+		return exitStatus(err), err
 	}
-	if err != nil {
-		return 2, err
-	}
-	cfg, err := v.config()
-	if err != nil {
-		return 2, err
-	}
-	slots, err := readStream(name, stdin)
-	if err != nil {
-		return 2, err
-	}
-	ex, res, err := explain.Build(slots, cfg)
-	if err != nil {
-		return 2, err
-	}
-	if *v.json {
-		if err := json.NewEncoder(stdout).Encode(ex); err != nil {
+	status := 0
+	for _, t := range targets {
+		ex, res, err := explain.Build(t.slots, t.cfg)
+		if err != nil {
 			return 2, err
 		}
-	} else {
+		if !res.Accepted() {
+			status = 1
+		}
+		if *v.json {
+			if err := json.NewEncoder(stdout).Encode(struct {
+				Program string `json:"program,omitempty"`
+				explain.Explanation
+			}{t.program, ex}); err != nil {
+				return 2, err
+			}
+			continue
+		}
+		t.header(stdout)
 		ex.Render(stdout, explain.Style{Color: colorFor(stdout)})
 	}
-	if res.Accepted() {
-		return 0, nil
-	}
-	return 1, nil
+	return status, nil
 }
 
 // cmdDiff is "verisim diff [verify's flags] FILE": both profiles.
 func cmdDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("diff", stderr)
-	name, err := v.parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0, nil
+	targets, done, err := v.setup(args, stdin)
+	if done || err != nil {
+		return exitStatus(err), err
 	}
-	if err != nil {
-		return 2, err
-	}
-	cfg, err := v.config()
-	if err != nil {
-		return 2, err
-	}
-	slots, err := readStream(name, stdin)
-	if err != nil {
-		return 2, err
-	}
-	d, err := explain.BuildDiff(slots, cfg)
-	if err != nil {
-		return 2, err
-	}
-	if *v.json {
-		if err := json.NewEncoder(stdout).Encode(d); err != nil {
+	status := 0
+	for _, t := range targets {
+		d, err := explain.BuildDiff(t.slots, t.cfg)
+		if err != nil {
 			return 2, err
 		}
-	} else {
+		if !d.Same {
+			status = 1
+		}
+		if *v.json {
+			if err := json.NewEncoder(stdout).Encode(struct {
+				Program string `json:"program,omitempty"`
+				explain.Diff
+			}{t.program, d}); err != nil {
+				return 2, err
+			}
+			continue
+		}
+		t.header(stdout)
 		d.Render(stdout, explain.Style{Color: colorFor(stdout)})
 	}
-	if d.Same {
-		return 0, nil
-	}
-	return 1, nil
+	return status, nil
 }

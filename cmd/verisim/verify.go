@@ -267,15 +267,7 @@ func readInput(name string, stdin io.Reader) ([]byte, error) {
 // slots.
 func isELF(b []byte) bool { return bytes.HasPrefix(b, []byte("\x7fELF")) }
 
-// readStream reads FILE ("-" is standard input) and decodes it.
-func readStream(name string, stdin io.Reader) ([]insn.Slot, error) {
-	b, err := readInput(name, stdin)
-	if err != nil {
-		return nil, err
-	}
-	return decodeStream(name, b)
-}
-
+// decodeStream decodes raw slots read from name.
 func decodeStream(name string, b []byte) ([]insn.Slot, error) {
 	slots, err := insn.Decode(b)
 	if err != nil {
@@ -287,35 +279,98 @@ func decodeStream(name string, b []byte) ([]insn.Slot, error) {
 	return slots, nil
 }
 
-// verifyObject verifies every program of an ELF object (or --program),
-// relocated the way the profile's libbpf does.
-func verifyObject(v *verifyFlags, name string, raw []byte, cfg verifier.Config, stdout io.Writer) (int, error) {
+// target is one thing to verify: the raw stream, or one program of an ELF
+// object with the configuration its fd table gives.
+type target struct {
+	program string // "" for a raw stream
+	section string
+	slots   []insn.Slot
+	cfg     verifier.Config
+}
+
+// setup parses the flags, reads FILE and returns what to verify. done is
+// set when -h was asked for.
+func (v *verifyFlags) setup(args []string, stdin io.Reader) (targets []target, done bool, err error) {
+	name, err := v.parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	cfg, err := v.config()
+	if err != nil {
+		return nil, false, err
+	}
+	raw, err := readInput(name, stdin)
+	if err != nil {
+		return nil, false, err
+	}
+	if !isELF(raw) {
+		if *v.program != "" {
+			return nil, false, usagef("--program applies to an ELF object, and %s is raw instructions", name)
+		}
+		slots, err := decodeStream(name, raw)
+		if err != nil {
+			return nil, false, err
+		}
+		return []target{{slots: slots, cfg: cfg}}, false, nil
+	}
+	t, err := v.objectTargets(name, raw, cfg)
+	return t, false, err
+}
+
+// objectTargets loads an ELF object, relocated the way the profile's libbpf
+// does, and returns every program (or --program).
+func (v *verifyFlags) objectTargets(name string, raw []byte, cfg verifier.Config) ([]target, error) {
 	d := cfg.Env.Decl()
 	if len(d.Maps) > 0 || len(d.BTFs) > 0 || len(d.Files) > 0 || d.HasFDArray {
-		return 2, usagef("%s is an ELF object: its maps come from the object, so --map, --btf-fd, --file-fd and --fd-array do not apply", name)
+		return nil, usagef("%s is an ELF object: its maps come from the object, so --map, --btf-fd, --file-fd and --fd-array do not apply", name)
 	}
 	opts, err := v.kernelData()
 	if err != nil {
-		return 2, err
+		return nil, err
 	}
 	obj, err := object.Load(bytes.NewReader(raw), object.Options{Profile: cfg.Profile, Kernel: opts})
 	if err != nil {
-		return 2, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	status, found := 0, false
-	enc := json.NewEncoder(stdout)
+	var out []target
 	for _, p := range obj.Programs {
 		if *v.program != "" && p.Name != *v.program {
 			continue
 		}
-		found = true
 		ctx, err := btfctx.New(p.Decl, opts)
 		if err != nil {
-			return 2, err
+			return nil, err
 		}
 		pcfg := cfg
 		pcfg.Env, pcfg.ProgType = ctx, p.ProgType
-		res, err := verifier.Verify(p.Slots, pcfg)
+		out = append(out, target{program: p.Name, section: p.Section, slots: p.Slots, cfg: pcfg})
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s has no program %q", name, *v.program)
+	}
+	return out, nil
+}
+
+// header introduces a program of an object in human output.
+func (t target) header(w io.Writer) {
+	if t.program != "" {
+		fmt.Fprintf(w, "program %s (section %s, %s):\n", t.program, t.section, t.cfg.ProgType)
+	}
+}
+
+func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	v := newVerifyFlags("verify", stderr)
+	targets, done, err := v.setup(args, stdin)
+	if done || err != nil {
+		return exitStatus(err), err
+	}
+	status := 0
+	enc := json.NewEncoder(stdout)
+	for _, t := range targets {
+		res, err := verifier.Verify(t.slots, t.cfg)
 		if err != nil {
 			return 2, err
 		}
@@ -324,22 +379,27 @@ func verifyObject(v *verifyFlags, name string, raw []byte, cfg verifier.Config, 
 		}
 		if *v.json {
 			j := toJSON(res)
-			j.Program = p.Name
+			j.Program = t.program
 			if err := enc.Encode(j); err != nil {
 				return 2, err
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "program %s (section %s, %s):\n", p.Name, p.Section, p.ProgType)
+		t.header(stdout)
 		for _, l := range res.Log {
 			fmt.Fprintln(stdout, l)
 		}
 		fmt.Fprintln(stdout, verdictLine(res))
 	}
-	if !found {
-		return 2, usagef("%s has no program %q", name, *v.program)
-	}
 	return status, nil
+}
+
+// exitStatus is 2 for an error, 0 otherwise (-h).
+func exitStatus(err error) int {
+	if err != nil {
+		return 2
+	}
+	return 0
 }
 
 // jsonResult is the --json output contract of verisim verify.
@@ -382,52 +442,4 @@ func verdictLine(r verifier.Result) string {
 		s += fmt.Sprintf(" (insn %d)", r.Insn)
 	}
 	return s + ": " + r.Message
-}
-
-func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	v := newVerifyFlags("verify", stderr)
-	name, err := v.parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0, nil
-	}
-	if err != nil {
-		return 2, err
-	}
-	cfg, err := v.config()
-	if err != nil {
-		return 2, err
-	}
-	raw, err := readInput(name, stdin)
-	if err != nil {
-		return 2, err
-	}
-	if isELF(raw) {
-		return verifyObject(v, name, raw, cfg, stdout)
-	}
-	if *v.program != "" {
-		return 2, usagef("--program applies to an ELF object, and %s is raw instructions", name)
-	}
-	slots, err := decodeStream(name, raw)
-	if err != nil {
-		return 2, err
-	}
-	res, err := verifier.Verify(slots, cfg)
-	if err != nil {
-		return 2, err
-	}
-	if *v.json {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(toJSON(res)); err != nil {
-			return 2, err
-		}
-	} else {
-		for _, l := range res.Log {
-			fmt.Fprintln(stdout, l)
-		}
-		fmt.Fprintln(stdout, verdictLine(res))
-	}
-	if res.Accepted() {
-		return 0, nil
-	}
-	return 1, nil
 }
