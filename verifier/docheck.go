@@ -109,7 +109,10 @@ func (e *env) doCheck() error {
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)
 			}
-			before := e.cur.regs
+			var before [11]regstate.Reg
+			if e.cfg.KeepStates {
+				before = e.cur.regs // 704 bytes: only when states are kept
+			}
 			from := prev
 			prev = idx
 			e.at = idx
