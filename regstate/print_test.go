@@ -13,7 +13,7 @@ import (
 func TestFormat(t *testing.T) {
 	arr := &regstate.MapRef{Name: "arr", KeySize: 4, ValueSize: 48}
 	cases := []struct {
-		r        regstate.Reg
+		r         regstate.Reg
 		f618, f59 string
 	}{
 		{regstate.Const(4660), "4660", "inv4660"},
