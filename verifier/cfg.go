@@ -390,7 +390,7 @@ func (e *env) successors(i int) (out [2]int, n int) {
 
 // liveUseDef is compute_insn_live_regs (v6.18): the registers an
 // instruction reads and writes.
-func liveUseDef(s insn.Slot) (use, def uint16) {
+func liveUseDef(s insn.Slot, pt ProgType) (use, def uint16) {
 	src, dst := uint16(1)<<s.Src, uint16(1)<<s.Dst
 	use = 0xffff
 	switch s.Class() {
@@ -450,8 +450,13 @@ func liveUseDef(s insn.Slot) (use, def uint16) {
 		case insn.OpEXIT:
 			return 1, 0
 		case insn.OpCALL:
-			// Helper prototypes are not modeled: all argument registers.
+			// get_call_summary: a helper with a prototype for this
+			// program type uses its arguments' registers; anything else
+			// all of r1-r5.
 			const callerSaved = 0x3f
+			if n, ok := helperArgs(pt, s); ok {
+				return uint16(1)<<(n+1) - 2, callerSaved // GENMASK(n, 1)
+			}
 			return callerSaved &^ 1, callerSaved
 		}
 		if s.Source() == insn.SrcK {
@@ -477,7 +482,7 @@ func (e *env) computeLiveRegs() {
 	def := make([]uint16, n)
 	in := make([]uint16, n)
 	for i := range e.orig {
-		use[i], def[i] = liveUseDef(e.orig[i])
+		use[i], def[i] = liveUseDef(e.orig[i], e.cfg.ProgType)
 	}
 	reach := make([]int, 0, n)
 	for i := 0; i < n; i++ {
@@ -538,4 +543,15 @@ func (e *env) disasm(i int) string {
 		}
 	}
 	return insn.Disasm(s, next, true)
+}
+
+// helperArgs returns the argument count of the helper a call names, when
+// it has a prototype for the program type (helpers_618.go, recorded from
+// Linux 6.18.44).
+func helperArgs(pt ProgType, s insn.Slot) (int, bool) {
+	row := helperArgs618[pt]
+	if s.Src != 0 || s.Imm < 0 || int(s.Imm) >= len(row) || row[s.Imm] == '-' {
+		return 0, false
+	}
+	return int(row[s.Imm] - '0'), true
 }

@@ -415,7 +415,35 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 		last, first = st.last, st.first
 		hist = st.hist
 	}
+	// Registers still to explain at the start of the path (a pointer a
+	// register comparison pulled in, say): __mark_chain_precision falls back
+	// to mark_all_scalars_precise on the checkpoints of this path.
+	if mask != 0 {
+		e.markAllScalarsPrecise(start)
+	}
 	return nil
+}
+
+// markAllScalarsPrecise models mark_all_scalars_precise (v6.18): every
+// scalar of every parent state becomes precise; the current state is
+// skipped.
+func (e *env) markAllScalarsPrecise(st *vstate) {
+	l := &e.log
+	if l.level2() && e.p.Log618 {
+		l.write("mark_precise: frame0: falling back to forcing all scalars precise\n")
+	}
+	for p := st.parent; p != nil; p = p.parent {
+		for r := 0; r < 10; r++ {
+			reg := &p.regs[r]
+			if reg.Type != regstate.Scalar || reg.Precise {
+				continue
+			}
+			reg.Precise = true
+			if l.level2() && e.p.Log618 {
+				l.printf("force_precise: frame0: forcing r%d to be precise\n", r)
+			}
+		}
+	}
 }
 
 // backtrackInsn models backtrack_insn for the modeled instructions.
