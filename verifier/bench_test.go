@@ -3,6 +3,7 @@ package verifier_test
 import (
 	"bytes"
 	"encoding/binary"
+	"runtime"
 	"testing"
 
 	"github.com/cilium/ebpf/asm"
@@ -41,10 +42,15 @@ func BenchmarkVerify(b *testing.B) {
 					b.Fatalf("%s: %v %v %s", s.Name, err, r.Verdict, r.Message)
 				}
 				b.ReportAllocs()
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
 				for b.Loop() {
 					verifier.Verify(s.Slots, cfg)
 				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(s.Slots)), "ns/insn")
+				runtime.ReadMemStats(&m1)
+				perInsn := func(v float64) float64 { return v / float64(b.N) / float64(len(s.Slots)) }
+				b.ReportMetric(perInsn(float64(b.Elapsed().Nanoseconds())), "ns/insn")
+				b.ReportMetric(perInsn(float64(m1.Mallocs-m0.Mallocs)), "allocs/insn")
 			})
 		}
 	}

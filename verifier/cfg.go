@@ -51,7 +51,9 @@ func (e *env) addSubprogAndKfunc() error {
 			if err := e.addSubprog(int32(i) + s.Imm + 1); err != nil {
 				return err
 			}
-			e.passed("the target insn %d (i + imm + 1) is inside the program: it starts a subprogram", int32(i)+s.Imm+1)
+			if e.cfg.Explain {
+				e.passed("the target insn %d (i + imm + 1) is inside the program: it starts a subprogram", int32(i)+s.Imm+1)
+			}
 		case isKfuncCall(s):
 			// add_kfunc_call resolves the kfunc in BTF and its module.
 			return e.unsupported("insn %d is a kfunc call (add_kfunc_call is not modeled): %s", i, insn.Disasm(s, nil, true))
@@ -135,7 +137,9 @@ func (e *env) checkSubprogs() error {
 			}
 		}
 	}
-	e.passed("every jump stays inside its subprogram, and each subprogram ends with an exit or a jump")
+	if e.cfg.Explain {
+		e.passed("every jump stays inside its subprogram, and each subprogram ends with an exit or a jump")
+	}
 	return nil
 }
 
@@ -213,7 +217,9 @@ func (e *env) checkCFG() error {
 		if err := e.checkCFGLinear(); err != nil {
 			return err
 		}
-		e.passed("every slot is reachable and no jump lands inside an ld_imm64")
+		if e.cfg.Explain {
+			e.passed("every slot is reachable and no jump lands inside an ld_imm64")
+		}
 		return nil
 	}
 	stack := make([]int32, 1, n+1) // the kernel's insn_stack holds insn_cnt entries
@@ -263,7 +269,9 @@ func (e *env) checkCFG() error {
 			i++
 		}
 	}
-	e.passed("every slot is reachable and no jump lands inside an ld_imm64")
+	if e.cfg.Explain {
+		e.passed("every slot is reachable and no jump lands inside an ld_imm64")
+	}
 	return nil
 }
 

@@ -296,18 +296,24 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if bad {
 			return 0, false, e.reject(EINVAL, msgJAReserved)
 		}
-		e.passed("the reserved fields of BPF_JA are 0; jump to insn %d", idx+int(s.JumpOffset())+1)
+		if e.cfg.Explain {
+			e.passed("the reserved fields of BPF_JA are 0; jump to insn %d", idx+int(s.JumpOffset())+1)
+		}
 		return idx + int(s.JumpOffset()) + 1, false, nil
 	case insn.OpEXIT:
 		if s.Source() != insn.SrcK || s.Imm != 0 || s.Src != 0 || s.Dst != 0 || class == insn.ClassJMP32 {
 			return 0, false, e.reject(EINVAL, msgExitReserved)
 		}
-		e.passed("the reserved fields of BPF_EXIT are 0 (off is not checked)")
+		if e.cfg.Explain {
+			e.passed("the reserved fields of BPF_EXIT are 0 (off is not checked)")
+		}
 		e.fn = "check_return_code"
 		if err := e.checkReturnCode(); err != nil {
 			return 0, false, err
 		}
-		e.passed("R0 holds %s: this path ends", e.fmtReg(e.cur.regs[0]))
+		if e.cfg.Explain {
+			e.passed("R0 holds %s: this path ends", e.fmtReg(e.cur.regs[0]))
+		}
 		return 0, true, nil
 	case insn.OpJCOND:
 		if e.p.Log618 {

@@ -69,7 +69,9 @@ func (e *env) checkLdImm(idx int) error {
 	if s.SizeField() != insn.SizeDW {
 		return e.reject(EINVAL, msgInvalidLdImm)
 	}
-	e.passed("BPF_SIZE is BPF_DW")
+	if e.cfg.Explain {
+		e.passed("BPF_SIZE is BPF_DW")
+	}
 	if p.RegArgBeforeOff {
 		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
 			return err
@@ -81,7 +83,9 @@ func (e *env) checkLdImm(idx int) error {
 	if s.Off != 0 {
 		return e.reject(EINVAL, msgLdImmReserved)
 	}
-	e.passed("insn[0].off is 0")
+	if e.cfg.Explain {
+		e.passed("insn[0].off is 0")
+	}
 	if !p.RegArgBeforeOff {
 		// DST_OP; every path below overwrites dst whole, so the unknown
 		// scalar mark_reg_unknown would write first is left out.
@@ -155,7 +159,9 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	if b == nil {
 		return e.oops(msgOopsNoBTF, id)
 	}
-	e.passed("btf id = (u32)(s16)insn[1].off << 16 | (u32)(s16)insn[0].off = %d << 16 | %d = %d", next.Off, s.Off, id)
+	if e.cfg.Explain {
+		e.passed("btf id = (u32)(s16)insn[1].off << 16 | (u32)(s16)insn[0].off = %d << 16 | %d = %d", next.Off, s.Off, id)
+	}
 	t, ok := b.Type(id)
 	if !ok {
 		if s.Off < 0 {
@@ -164,7 +170,9 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 		return e.oops(msgOopsBTFNull, id, s.Off, next.Off, b.NumTypes())
 	}
 	typeID := b.SizeType(t)
-	e.passed("btf_type_by_id(%d) is the %s %q; t->type reads %d", id, btfctx.KindOf(t), t.TypeName(), typeID)
+	if e.cfg.Explain {
+		e.passed("btf_type_by_id(%d) is the %s %q; t->type reads %d", id, btfctx.KindOf(t), t.TypeName(), typeID)
+	}
 	r := regstate.Reg{Type: regstate.PtrToBTFID, Known: true, BTFID: typeID, Written: true}
 	if ref, ok := b.Type(typeID); ok {
 		r.BTFName = ref.TypeName()
@@ -261,7 +269,9 @@ func (e *env) checkALU(s insn.Slot) error {
 	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 		return err
 	}
-	e.passed("the reserved fields are 0, and no division by a zero immediate or out-of-range shift")
+	if e.cfg.Explain {
+		e.passed("the reserved fields are 0, and no division by a zero immediate or out-of-range shift")
+	}
 	return e.adjustRegMinMax(s, is64)
 }
 
@@ -320,7 +330,9 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 		return err
 	}
-	e.passed("the reserved fields of BPF_MOV are 0")
+	if e.cfg.Explain {
+		e.passed("the reserved fields of BPF_MOV are 0")
+	}
 	if s.Source() == insn.SrcK {
 		v := uint64(int64(s.Imm))
 		if !is64 {

@@ -95,19 +95,25 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	p := e.p
 	switch {
 	case s.Src == 0:
-		e.passed("src_reg 0: a plain 64-bit constant, nothing more to resolve")
+		if e.cfg.Explain {
+			e.passed("src_reg 0: a plain 64-bit constant, nothing more to resolve")
+		}
 		return nil
 	case s.Src == insn.PseudoBTFID && p.BTFIDInOffs:
 		// The RFC: "pseudo_btf_id load 64-bit imm", nothing is checked
 		// here; check_ld_imm decodes the id.
-		e.passed("src_reg 3 (BPF_PSEUDO_BTF_ID): skipped; the RFC decodes it in check_ld_imm")
+		if e.cfg.Explain {
+			e.passed("src_reg 3 (BPF_PSEUDO_BTF_ID): skipped; the RFC decodes it in check_ld_imm")
+		}
 		return nil
 	case s.Src == insn.PseudoBTFID:
 		return e.checkPseudoBTFID(i, s, next)
 	case s.Src == insn.PseudoFunc && p.PseudoFunc:
 		// aux->ptr_type = PTR_TO_FUNC; the target was checked by
 		// add_subprog, off by check_ld_imm.
-		e.passed("src_reg 4 (BPF_PSEUDO_FUNC): yields PTR_TO_FUNC; its target was checked by add_subprog")
+		if e.cfg.Explain {
+			e.passed("src_reg 4 (BPF_PSEUDO_FUNC): yields PTR_TO_FUNC; its target was checked by add_subprog")
+		}
 		return nil
 	}
 	switch s.Src {
@@ -123,7 +129,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	default:
 		return e.reject(EINVAL, msgUnrecognized)
 	}
-	e.passed("src_reg %d is a pseudo value this kernel knows (%s)", s.Src, pseudoName(s.Src))
+	if e.cfg.Explain {
+		e.passed("src_reg %d is a pseudo value this kernel knows (%s)", s.Src, pseudoName(s.Src))
+	}
 
 	fd := s.Imm
 	if s.Src == insn.PseudoMapIdx || s.Src == insn.PseudoMapIdxValue {
@@ -139,7 +147,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		if fd, ok = arr.FDArrayAt(s.Imm); !ok {
 			return e.rejectSilent(EFAULT, fmt.Sprintf("reading fd_array[%d] faults (the array has %d entries)", s.Imm, len(arr.FDArray)))
 		}
-		e.passed("fd_array[%d] is fd %d", s.Imm, fd)
+		if e.cfg.Explain {
+			e.passed("fd_array[%d] is fd %d", s.Imm, fd)
+		}
 	}
 	m := e.mapAt(fd)
 	if m == nil {
@@ -151,7 +161,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		}
 		return e.reject(errno, msgFdNotMap, fd)
 	}
-	e.passed("fd %d is a %s map (key %d, value %d, %d entries)", fd, m.Type, m.KeySize, m.ValueSize, m.MaxEntries)
+	if e.cfg.Explain {
+		e.passed("fd %d is a %s map (key %d, value %d, %d entries)", fd, m.Type, m.KeySize, m.ValueSize, m.MaxEntries)
+	}
 
 	isValue := s.Src == insn.PseudoMapValue || s.Src == insn.PseudoMapIdxValue
 	if p.MapLimitMessage {
@@ -196,7 +208,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		}
 		e.aux[i].mapOff = off
 		addr += uint64(off)
-		e.passed("direct value offset %d is below BPF_MAX_VAR_OFF and inside the %d-byte value", off, m.ValueSize)
+		if e.cfg.Explain {
+			e.passed("direct value offset %d is below BPF_MAX_VAR_OFF and inside the %d-byte value", off, m.ValueSize)
+		}
 	}
 	e.rewriteImm(i, addr)
 
@@ -410,7 +424,9 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		if b, err = e.ctx.BTF(fd); err != nil {
 			return err
 		}
-		e.passed("insn[1].imm = %d is a BTF object fd (v5.12+: the module's BTF)", fd)
+		if e.cfg.Explain {
+			e.passed("insn[1].imm = %d is a BTF object fd (v5.12+: the module's BTF)", fd)
+		}
 	} else {
 		var err error
 		if b, err = e.ctx.Vmlinux(); err != nil {
@@ -419,7 +435,9 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 		if b == nil {
 			return e.reject(EINVAL, msgMissingBTF)
 		}
-		e.passed("insn[1].imm = 0: the id is looked up in vmlinux BTF")
+		if e.cfg.Explain {
+			e.passed("insn[1].imm = 0: the id is looked up in vmlinux BTF")
+		}
 	}
 	id := uint32(s.Imm)
 	key := btfKey{b, id}
@@ -470,13 +488,17 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	if !ok {
 		return e.reject(ENOENT, msgInvalidBTFID, int32(id))
 	}
-	e.passed("btf_type_by_id(%d) finds a type (the object has %d)", id, b.NumTypes())
+	if e.cfg.Explain {
+		e.passed("btf_type_by_id(%d) finds a type (the object has %d)", id, b.NumTypes())
+	}
 	kind := btfctx.KindOf(t)
 	if kind != btfctx.KindVar && kind != btfctx.KindFunc {
 		return e.reject(EINVAL, msgNotVarOrFunc, int32(id))
 	}
 	name := t.TypeName()
-	e.passed("type %d is a %s named %q", id, kind, name)
+	if e.cfg.Explain {
+		e.passed("type %d is a %s named %q", id, kind, name)
+	}
 	ks, err := e.ctx.Kallsyms()
 	if err != nil {
 		return err
@@ -487,7 +509,9 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	}
 	e.lastAddr = addr
 	e.rewriteImm(i, addr)
-	e.passed("kallsyms has %s at %#x: the imms become that address", name, addr)
+	if e.cfg.Explain {
+		e.passed("kallsyms has %s at %#x: the imms become that address", name, addr)
+	}
 	var r regstate.Reg
 	if kind == btfctx.KindFunc {
 		r = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRdonly}
@@ -509,7 +533,9 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 		}
 	}
 	r.Known = true
-	e.passed("the register will be %s", e.fmtReg(r))
+	if e.cfg.Explain {
+		e.passed("the register will be %s", e.fmtReg(r))
+	}
 	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
 	e.btfVars = append(e.btfVars, r)
 	return e.addUsedBTF(b)
