@@ -3,6 +3,7 @@ package object_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -40,6 +41,9 @@ type record struct {
 	Errno    string   `json:"errno"`
 	Error    string   `json:"error"`
 	Log      []string `json:"log"`
+	// Xlated is the hex of each loaded program's instructions as the
+	// kernel holds them.
+	Xlated map[string]string `json:"xlated"`
 }
 
 // TestToolchain compares, object by object, the loader and the 6.18
@@ -71,6 +75,9 @@ func TestToolchain(t *testing.T) {
 				t.Fatalf("libbpf loaded it; the loader says %v", err)
 			}
 			for _, p := range obj.Programs {
+				if x, ok := rec.Xlated[p.Name]; ok {
+					sameAsKernel(t, p, x)
+				}
 				ctx, err := btfctx.New(p.Decl, kernel(t))
 				if err != nil {
 					t.Fatal(err)
@@ -98,8 +105,66 @@ func TestToolchain(t *testing.T) {
 			}
 		})
 	}
-	if n < 9 {
-		t.Errorf("%d records, want the 9 objects", n)
+	if n < 10 {
+		t.Errorf("%d records, want the 10 objects", n)
+	}
+}
+
+// deadCode are the programs whose branches the kernel proved and removed
+// (opt_hard_wire_dead_code_branches, opt_remove_dead_code), so their
+// xlated form is shorter than what was loaded: bpf_ksym_exists of a FUNC
+// that exists is never null.
+var deadCode = map[string]bool{"func_exists": true}
+
+// sameAsKernel compares the loader's relocated instructions with the ones
+// the kernel held after bpftool loaded the object (bpf_prog_get_info_by_fd's
+// xlated_prog_insns): CO-RE and weak ksyms are resolved by the loader
+// alone, so those slots must be identical. The kernel rewrites helper
+// calls (do_misc_fixups, which also inlines some helpers) and the pseudo
+// ld_imm64s (convert_pseudo_ld_imm64 clears src_reg and the imms hold
+// kernel addresses), so programs with calls are skipped and pseudo loads
+// are compared on their register only.
+func sameAsKernel(t *testing.T, p object.Program, xlatedHex string) {
+	t.Helper()
+	raw, err := hex.DecodeString(xlatedHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := insn.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Slots {
+		if s.Code == 0x85 {
+			return
+		}
+	}
+	if deadCode[p.Name] {
+		if len(want) >= len(p.Slots) {
+			t.Errorf("%s: the kernel holds %d slots of %d: drop it from deadCode", p.Name, len(want), len(p.Slots))
+		}
+		return
+	}
+	if len(want) != len(p.Slots) {
+		t.Fatalf("%s: %d slots, the kernel holds %d", p.Name, len(p.Slots), len(want))
+	}
+	compared := 0
+	for i := 0; i < len(want); i++ {
+		got := p.Slots[i]
+		if got.IsLdImm64() && got.Src != 0 {
+			if got.Dst != want[i].Dst {
+				t.Errorf("%s slot %d: ld_imm64 into r%d, the kernel's into r%d", p.Name, i, got.Dst, want[i].Dst)
+			}
+			i++
+			continue
+		}
+		if got != want[i] {
+			t.Errorf("%s slot %d: %s, the kernel holds %s", p.Name, i, insn.Disasm(got, nil, true), insn.Disasm(want[i], nil, true))
+		}
+		compared++
+	}
+	if compared == 0 {
+		t.Errorf("%s: no slot compared", p.Name)
 	}
 }
 

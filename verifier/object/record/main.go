@@ -7,6 +7,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -33,6 +34,11 @@ type Record struct {
 	Errno string   `json:"errno,omitempty"`
 	Error string   `json:"error,omitempty"`
 	Log   []string `json:"log,omitempty"`
+	// Xlated is, per loaded program, the hex of the instructions the
+	// kernel holds after loading (bpftool prog dump xlated): the ground
+	// truth for the loader's relocations of programs the kernel does not
+	// rewrite further.
+	Xlated map[string]string `json:"xlated,omitempty"`
 }
 
 var errnos = map[string]string{
@@ -70,11 +76,13 @@ func main() {
 		}
 		pin := filepath.Join(bpffs, strings.TrimSuffix(rec.Object, ".o"))
 		out, err := exec.Command("bpftool", "prog", "loadall", o, pin).CombinedOutput()
-		os.RemoveAll(pin)
 		rec.Loaded = err == nil
 		if !rec.Loaded {
 			parse(&rec, string(out))
+		} else {
+			rec.Xlated = xlated(pin, rec.Programs)
 		}
+		os.RemoveAll(pin)
 		recs = append(recs, rec)
 	}
 	f, err := os.Create(filepath.Join(*dir, "bpftool.jsonl"))
@@ -90,6 +98,28 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("recorded %d objects with bpftool\n", len(recs))
+}
+
+// xlated dumps the translated instructions of each pinned program.
+func xlated(pin string, progs []string) map[string]string {
+	m := map[string]string{}
+	for _, p := range progs {
+		tmp, err := os.CreateTemp("", "verisim-xlated")
+		if err != nil {
+			log.Fatal(err)
+		}
+		tmp.Close()
+		if out, err := exec.Command("bpftool", "prog", "dump", "xlated", "pinned", filepath.Join(pin, p), "file", tmp.Name()).CombinedOutput(); err != nil {
+			log.Fatalf("dump %s: %v: %s", p, err, out)
+		}
+		b, err := os.ReadFile(tmp.Name())
+		os.Remove(tmp.Name())
+		if err != nil {
+			log.Fatal(err)
+		}
+		m[p] = hex.EncodeToString(b)
+	}
+	return m
 }
 
 // parse reads bpftool's output of a failed load.
