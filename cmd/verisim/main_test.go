@@ -143,6 +143,100 @@ func TestVerifyBadInput(t *testing.T) {
 	}
 }
 
+// TestExplainJSON checks the explain --json contract: the verdict, and the
+// failing check as the last check of the last step.
+func TestExplainJSON(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "explain", "--kernel", "6.18", "--btf", ex+"tiny.btf", "--kallsyms", ex+"tiny.kallsyms", "--json", ex+"r0-not-written.bin")
+	if code != 1 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	type check struct {
+		Insn int    `json:"insn"`
+		Func string `json:"func"`
+		What string `json:"what"`
+		OK   bool   `json:"ok"`
+	}
+	var got struct {
+		Profile, Verdict, Errno, Error string
+		Insn                           int
+		Steps                          []struct {
+			Insn   int    `json:"insn"`
+			Text   string `json:"text"`
+			Checks []struct {
+				Func   string  `json:"func"`
+				Checks []check `json:"checks"`
+			} `json:"checks"`
+		}
+		Why, Fix string
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, out)
+	}
+	if got.Profile != "6.18" || got.Verdict != "reject" || got.Errno != "EACCES" || got.Error != "R0 !read_ok" || got.Insn != 2 {
+		t.Errorf("verdict = %s %s %s %q at %d", got.Profile, got.Verdict, got.Errno, got.Error, got.Insn)
+	}
+	if got.Why == "" || got.Fix == "" {
+		t.Errorf("why %q, fix %q: both wanted for a rejection", got.Why, got.Fix)
+	}
+	if len(got.Steps) != 2 {
+		t.Fatalf("%d steps, want 2 (insn 0 and the exit)", len(got.Steps))
+	}
+	last := got.Steps[1]
+	if last.Insn != 2 || last.Text != "(95) exit" {
+		t.Errorf("last step = %d %q", last.Insn, last.Text)
+	}
+	g := last.Checks[len(last.Checks)-1]
+	want := check{Insn: 2, Func: "check_reg_arg", What: "R0 !read_ok", OK: false}
+	if len(g.Checks) == 0 || g.Func != want.Func {
+		t.Fatalf("last group = %+v", g)
+	}
+	if d := cmp.Diff(want, g.Checks[len(g.Checks)-1]); d != "" {
+		t.Errorf("failing check (-want +got):\n%s", d)
+	}
+}
+
+// TestDiffJSON checks the diff --json contract on the seed's encoding,
+// which the two profiles judge differently.
+func TestDiffJSON(t *testing.T) {
+	code, out, errs := runCLI(t, nil, "diff", "--btf", ex+"tiny.btf", "--kallsyms", ex+"tiny.kallsyms", "--json", ex+"ksym-rfc.bin")
+	if code != 1 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var got struct {
+		Sides []struct {
+			Profile, Verdict, Errno, Error string
+		}
+		Same        bool
+		Divergences []string
+		Changes     []struct{ Version, Commit string }
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not one JSON object: %v\n%s", err, out)
+	}
+	type side struct{ Profile, Verdict, Errno, Error string }
+	var sides []side
+	for _, s := range got.Sides {
+		sides = append(sides, side(s))
+	}
+	want := []side{
+		{"rfc", "accept", "", ""},
+		{"6.18", "reject", "EINVAL", "invalid module BTF object FD specified."},
+	}
+	if d := cmp.Diff(want, sides); d != "" {
+		t.Errorf("sides (-want +got):\n%s", d)
+	}
+	if got.Same || len(got.Divergences) != 1 || !strings.Contains(got.Divergences[0], "check_pseudo_btf_id at insn 0") {
+		t.Errorf("same %v, divergences %q", got.Same, got.Divergences)
+	}
+	var commits []string
+	for _, c := range got.Changes {
+		commits = append(commits, c.Version+" "+c.Commit)
+	}
+	if d := cmp.Diff([]string{"v5.10 4976b718c355", "v5.12 541c3bad8dc5"}, commits); d != "" {
+		t.Errorf("kernel changes (-want +got):\n%s", d)
+	}
+}
+
 // TestBenchJSON checks the bench --json contract on small streams.
 func TestBenchJSON(t *testing.T) {
 	code, out, errs := runCLI(t, nil, "bench", "--json", "--sizes", "1000", "--time", "1ms")
