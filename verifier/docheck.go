@@ -109,9 +109,8 @@ func (e *env) doCheck() error {
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)
 			}
-			var before [11]regstate.Reg
 			if e.cfg.KeepStates {
-				before = e.cur.regs // 704 bytes: only when states are kept
+				e.before = e.cur.regs // 704 bytes: only when states are kept
 			}
 			from := prev
 			prev = idx
@@ -121,7 +120,7 @@ func (e *env) doCheck() error {
 				return err
 			}
 			if e.cfg.KeepStates {
-				e.steps = append(e.steps, Step{Insn: idx, Prev: from, Before: before, Regs: e.cur.regs})
+				e.steps = append(e.steps, Step{Insn: idx, Prev: from, Before: e.before, Regs: e.cur.regs})
 			}
 			exit = done
 			idx = next

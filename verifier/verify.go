@@ -160,7 +160,10 @@ type env struct {
 	maxPerInsn int
 	idGen      uint32
 	steps      []Step
-	hasCycle   bool
+	// before is the register state before the current instruction, kept
+	// only with KeepStates (a local would be zeroed on every instruction).
+	before   [11]regstate.Reg
+	hasCycle bool
 }
 
 type subprog struct {
