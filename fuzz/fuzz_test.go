@@ -177,15 +177,10 @@ func FuzzLdImm64(f *testing.F) {
 func FuzzDifferential(f *testing.F) {
 	p := oracle.Require(f)
 	opts := fixtures.HostOptions()
-	vm, err := opts.Vmlinux()
+	ids, _, err := fixtures.LoadIDs(opts)
 	if err != nil {
 		f.Fatal(err)
 	}
-	ks, err := opts.Kallsyms()
-	if err != nil {
-		f.Fatal(err)
-	}
-	ids := fixtures.FindIDs(vm, ks)
 	menu := fuzz.ImmMenu([]uint32{ids.PercpuStructVar, ids.PercpuIntVar, ids.LowVar, ids.HighVar, ids.Func, ids.FuncNoSym, ids.Struct, ids.Int, ids.NumTypes})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x := fuzz.DecodeLdImm64(data, menu)
