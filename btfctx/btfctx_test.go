@@ -101,3 +101,23 @@ func TestParseMapType(t *testing.T) {
 		t.Error("ParseMapType(arr) succeeded")
 	}
 }
+
+// TestHostOnce: the host's vmlinux BTF is parsed once per process, however
+// many option sets ask for it.
+func TestHostOnce(t *testing.T) {
+	o := btfctx.Host()
+	if o.Vmlinux == nil {
+		t.Skip("no readable " + btfctx.HostVmlinuxPath)
+	}
+	a, err := o.Vmlinux()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := btfctx.Host().Vmlinux()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Error("vmlinux BTF parsed twice")
+	}
+}

@@ -7,5 +7,5 @@
 // The same declaration (Decl) drives the simulator and the live-kernel
 // oracle, which creates the maps and places every fd where the declaration
 // says. Host access (/sys/kernel/btf/vmlinux, /proc/kallsyms) stays in the
-// Load* functions; everything else is pure.
+// Load* functions and the Host loaders; everything else is pure.
 package btfctx

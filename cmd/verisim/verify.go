@@ -150,15 +150,13 @@ func (v *verifyFlags) config() (verifier.Config, error) {
 // read now, so that a bad one is reported whether or not the stream needs
 // it; the host defaults are read only when a check needs them.
 func (v *verifyFlags) kernelData() (btfctx.Options, error) {
-	var opts btfctx.Options
+	opts := btfctx.Host()
 	if *v.btf != "" {
 		b, err := btfctx.LoadBTFFile(*v.btf)
 		if err != nil {
 			return opts, usageError{err}
 		}
 		opts.Vmlinux = func() (*btfctx.BTF, error) { return b, nil }
-	} else if readable("/sys/kernel/btf/vmlinux") {
-		opts.Vmlinux = btfctx.Once(func() (*btfctx.BTF, error) { return btfctx.LoadBTFFile("/sys/kernel/btf/vmlinux") })
 	}
 	if *v.kallsyms != "" {
 		k, err := btfctx.LoadKallsymsFile(*v.kallsyms)
@@ -166,20 +164,9 @@ func (v *verifyFlags) kernelData() (btfctx.Options, error) {
 			return opts, usageError{err}
 		}
 		opts.Kallsyms = func() (*btfctx.Kallsyms, error) { return k, nil }
-	} else if readable("/proc/kallsyms") {
-		opts.Kallsyms = btfctx.Once(func() (*btfctx.Kallsyms, error) { return btfctx.LoadKallsymsFile("/proc/kallsyms") })
 	}
 	opts.LoadBTFFile = btfctx.LoadBTFFile
 	return opts, nil
-}
-
-func readable(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 // parseMap parses fd=N,type=T,key=K,value=V,entries=E[,flags=F][,name=S][,extra=X].

@@ -15,7 +15,6 @@ package verifiertest
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -43,25 +42,9 @@ func Rejected(errno verifier.Errno, message string, insn int) verifier.Result {
 }
 
 // HostKernel reads this machine's /sys/kernel/btf/vmlinux and
-// /proc/kallsyms, each only if readable and only when first needed.
-func HostKernel() btfctx.Options {
-	var o btfctx.Options
-	if readable("/sys/kernel/btf/vmlinux") {
-		o.Vmlinux = btfctx.Once(func() (*btfctx.BTF, error) { return btfctx.LoadBTFFile("/sys/kernel/btf/vmlinux") })
-	}
-	if readable("/proc/kallsyms") {
-		o.Kallsyms = btfctx.Once(func() (*btfctx.Kallsyms, error) { return btfctx.LoadKallsymsFile("/proc/kallsyms") })
-	}
-	return o
-}
-
-func readable(p string) bool {
-	f, err := os.Open(p)
-	if err == nil {
-		f.Close()
-	}
-	return err == nil
-}
+// /proc/kallsyms, each only if readable, only when first needed and at most
+// once per test binary (btfctx.Host).
+func HostKernel() btfctx.Options { return btfctx.Host() }
 
 // VerifyObject loads program from the ELF object at path, relocated the
 // way profile p's libbpf does, and verifies it under p. It fails the test
