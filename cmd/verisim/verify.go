@@ -73,25 +73,27 @@ func (v *verifyFlags) parse(args []string) (string, error) {
 	return v.fs.Arg(0), nil
 }
 
-// config builds the verifier configuration from the flags.
-func (v *verifyFlags) config() (verifier.Config, error) {
+// config builds the verifier configuration from the flags, and returns the
+// kernel data it read for it.
+func (v *verifyFlags) config() (verifier.Config, btfctx.Options, error) {
 	var cfg verifier.Config
+	var opts btfctx.Options
 	p, err := verifier.ProfileByName(*v.kernel)
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, opts, usageError{err}
 	}
 	pt, err := verifier.ParseProgType(*v.progType)
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, opts, usageError{err}
 	}
 	if *v.logLevel != 1 && *v.logLevel != 2 {
-		return cfg, usagef("--log-level %d: want 1 or 2", *v.logLevel)
+		return cfg, opts, usagef("--log-level %d: want 1 or 2", *v.logLevel)
 	}
 	var decl btfctx.Decl
 	for _, spec := range v.maps {
 		m, err := parseMap(spec)
 		if err != nil {
-			return cfg, usagef("--map %q: %v", spec, err)
+			return cfg, opts, usagef("--map %q: %v", spec, err)
 		}
 		decl.Maps = append(decl.Maps, m)
 	}
@@ -99,14 +101,14 @@ func (v *verifyFlags) config() (verifier.Config, error) {
 		fd, src, ok := strings.Cut(spec, "=")
 		n, err := strconv.ParseInt(fd, 0, 32)
 		if !ok || err != nil || src == "" {
-			return cfg, usagef("--btf-fd %q: want N=vmlinux or N=PATH", spec)
+			return cfg, opts, usagef("--btf-fd %q: want N=vmlinux or N=PATH", spec)
 		}
 		decl.BTFs = append(decl.BTFs, btfctx.BTFDecl{FD: int32(n), Source: src})
 	}
 	for _, s := range v.fileFDs {
 		n, err := strconv.ParseInt(s, 0, 32)
 		if err != nil {
-			return cfg, usagef("--file-fd %q: want a file descriptor number", s)
+			return cfg, opts, usagef("--file-fd %q: want a file descriptor number", s)
 		}
 		decl.Files = append(decl.Files, int32(n))
 	}
@@ -129,21 +131,21 @@ func (v *verifyFlags) config() (verifier.Config, error) {
 		}
 	})
 	if err != nil {
-		return cfg, err
+		return cfg, opts, err
 	}
 	if *v.fdCnt > 0xffffffff {
-		return cfg, usagef("--fd-array-cnt %d does not fit 32 bits", *v.fdCnt)
+		return cfg, opts, usagef("--fd-array-cnt %d does not fit 32 bits", *v.fdCnt)
 	}
 	decl.FDArrayCnt = uint32(*v.fdCnt)
-	opts, err := v.kernelData()
+	opts, err = v.kernelData()
 	if err != nil {
-		return cfg, err
+		return cfg, opts, err
 	}
 	ctx, err := btfctx.New(decl, opts)
 	if err != nil {
-		return cfg, usageError{err}
+		return cfg, opts, usageError{err}
 	}
-	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: uint32(*v.logLevel)}, nil
+	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: uint32(*v.logLevel)}, opts, nil
 }
 
 // kernelData sets up BTF and kallsyms. Files named on the command line are
@@ -285,7 +287,7 @@ func (v *verifyFlags) setup(args []string, stdin io.Reader) (targets []target, d
 	if err != nil {
 		return nil, false, err
 	}
-	cfg, err := v.config()
+	cfg, opts, err := v.config()
 	if err != nil {
 		return nil, false, err
 	}
@@ -303,20 +305,16 @@ func (v *verifyFlags) setup(args []string, stdin io.Reader) (targets []target, d
 		}
 		return []target{{slots: slots, cfg: cfg}}, false, nil
 	}
-	t, err := v.objectTargets(name, raw, cfg)
+	t, err := v.objectTargets(name, raw, cfg, opts)
 	return t, false, err
 }
 
 // objectTargets loads an ELF object, relocated the way the profile's libbpf
 // does, and returns every program (or --program).
-func (v *verifyFlags) objectTargets(name string, raw []byte, cfg verifier.Config) ([]target, error) {
+func (v *verifyFlags) objectTargets(name string, raw []byte, cfg verifier.Config, opts btfctx.Options) ([]target, error) {
 	d := cfg.Env.Decl()
 	if len(d.Maps) > 0 || len(d.BTFs) > 0 || len(d.Files) > 0 || d.HasFDArray {
 		return nil, usagef("%s is an ELF object: its maps come from the object, so --map, --btf-fd, --file-fd and --fd-array do not apply", name)
-	}
-	opts, err := v.kernelData()
-	if err != nil {
-		return nil, err
 	}
 	obj, err := object.Load(bytes.NewReader(raw), object.Options{Profile: cfg.Profile, Kernel: opts})
 	if err != nil {
