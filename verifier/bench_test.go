@@ -28,11 +28,7 @@ func BenchmarkVerify(b *testing.B) {
 	for _, p := range verifier.Profiles() {
 		streams, tiny := benchStreams(b, p)
 		for _, s := range streams {
-			d := s.Decl
-			if p == verifier.RFC {
-				d.FDArray, d.HasFDArray = nil, false
-			}
-			ctx, err := btfctx.New(d, tiny.Options())
+			ctx, err := btfctx.New(s.Decl, tiny.Options())
 			if err != nil {
 				b.Fatal(err)
 			}

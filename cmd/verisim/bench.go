@@ -33,26 +33,19 @@ type benchResult struct {
 	KernelUnavailable string   `json:"kernel_unavailable,omitempty"`
 }
 
-// timeit runs f until it took at least min in total (and at least 3
+// timeit runs f until it took at least atLeast in total (and at least 3
 // times) and returns the fastest run.
-func timeit(min time.Duration, f func()) time.Duration {
+func timeit(atLeast time.Duration, f func()) time.Duration {
 	best := time.Duration(1<<63 - 1)
 	var total time.Duration
-	for n := 0; n < 3 || total < min; n++ {
+	for n := 0; n < 3 || total < atLeast; n++ {
 		t0 := time.Now()
 		f()
 		d := time.Since(t0)
 		total += d
-		best = min2(best, d)
+		best = min(best, d)
 	}
 	return best
-}
-
-func min2(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
@@ -88,10 +81,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	// ids that the running kernel has), else the tiny BTF.
 	opts := fixtures.HostOptions()
 	var k fixtures.BenchKsym
-	vm, verr := opts.Vmlinux()
-	ks, kerr := opts.Kallsyms()
-	if verr == nil && kerr == nil && vm != nil {
-		ids := fixtures.FindIDs(vm, ks)
+	if ids, _, err := fixtures.LoadIDs(opts); err == nil {
 		k = fixtures.BenchKsym{FuncID: ids.Func, VarID: ids.LowVar}
 	} else {
 		tiny, err := fixtures.NewTiny()
@@ -106,15 +96,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 		liveErr = fmt.Errorf("the running kernel is %s, the simulator profile %s", oracle.Release(), p.Name)
 	}
 
-	streams := fixtures.BenchStreams(p, k, ns...)
-	streams = append([]fixtures.BenchStream{{Name: "ldimm64-200k", Decl: fixtures.StdDecl(), Slots: fixtures.LdImm64Stream(p, 200_000, k)}}, streams...)
+	streams := append([]fixtures.BenchStream{fixtures.KernelBenchStream(p, k)}, fixtures.BenchStreams(p, k, ns...)...)
 	var results []benchResult
 	for _, s := range streams {
-		d := s.Decl
-		if !p.MapIdx {
-			d.FDArray, d.HasFDArray = nil, false
-		}
-		ctx, err := btfctx.New(d, opts)
+		ctx, err := btfctx.New(s.Decl, opts)
 		if err != nil {
 			return 2, err
 		}
@@ -135,7 +120,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 		} else {
 			var times []time.Duration
 			for i := 0; i < 3; i++ {
-				t, kres, err := oracle.VerificationTime(s.Slots, oracle.Config{ProgType: verifier.SocketFilter, Decl: d})
+				t, kres, err := oracle.VerificationTime(s.Slots, oracle.Config{ProgType: verifier.SocketFilter, Decl: s.Decl})
 				if err != nil {
 					return 2, fmt.Errorf("%s: %w", s.Name, err)
 				}
