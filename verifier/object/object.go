@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/cilium/ebpf"
@@ -182,7 +183,7 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		return prog, fmt.Errorf("program type %s is not one verisim models", ps.Type)
 	}
 	prog.ProgType = pt
-	insns := append(asm.Instructions(nil), ps.Copy().Instructions...)
+	insns := slices.Clone(ps.Instructions)
 	if err := applyCORE(insns, local, kernel); err != nil {
 		return prog, err
 	}
@@ -211,11 +212,7 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		}
 		slot += int(ins.Size() / asm.InstructionSize)
 	}
-	var buf bytes.Buffer
-	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
-		return prog, fmt.Errorf("marshal: %w", err)
-	}
-	slots, err := insn.Decode(buf.Bytes())
+	slots, err := insn.FromAsm(insns)
 	if err != nil {
 		return prog, err
 	}
@@ -241,19 +238,27 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 			return k, err
 		}
 	}
-	addr := func() (uint64, error) {
-		if kernel.Kallsyms == nil {
-			return 0, nil
-		}
-		ks, err := kernel.Kallsyms()
-		if err != nil {
-			return 0, err
-		}
-		return ks.Lookup(ext.name), nil
-	}
 	set := func(src uint8, off0, off1 int16, imm0, imm1 int32) {
 		ld[0].Src, ld[0].Off, ld[0].Imm = src, off0, imm0
 		ld[1].Off, ld[1].Imm = off1, imm1
+	}
+	// byAddress loads the kallsyms address (0 for a missing weak ksym);
+	// strong is the profile's libbpf message for a missing strong one.
+	byAddress := func(strong string) error {
+		var a uint64
+		if kernel.Kallsyms != nil {
+			ks, err := kernel.Kallsyms()
+			if err != nil {
+				return err
+			}
+			a = ks.Lookup(ext.name)
+		}
+		if a == 0 && !ext.weak {
+			return fmt.Errorf("%w: "+strong, ErrKsym, ext.name)
+		}
+		k.Addr = a
+		set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
+		return nil
 	}
 	if p.BTFIDInOffs {
 		// The seed's libbpf: bpf_object__collect_externs refuses typed
@@ -266,15 +271,9 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 		if ext.typed {
 			return k, fmt.Errorf("%w: extern (ksym) '%s' is not typeless (void)", ErrKsym, ext.name)
 		}
-		a, err := addr()
-		if err != nil {
+		if err := byAddress("extern %s (strong) not resolved: no kallsyms address"); err != nil {
 			return k, err
 		}
-		if a == 0 && !ext.weak {
-			return k, fmt.Errorf("%w: extern %s (strong) not resolved: no kallsyms address", ErrKsym, ext.name)
-		}
-		k.Addr = a
-		set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
 		if vm != nil {
 			if id := vm.FindByName(ext.name, btfctx.KindVar); id > 0 {
 				k.BTFID = id
@@ -304,16 +303,8 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 		set(insn.PseudoBTFID, 0, 0, int32(id), 0)
 		return k, nil
 	}
-	a, err := addr()
-	if err != nil {
-		return k, err
-	}
-	if a == 0 && !ext.weak {
-		return k, fmt.Errorf("%w: extern '%s' (strong): not resolved (no kallsyms address)", ErrKsym, ext.name)
-	}
-	k.Addr = a
-	set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
-	return k, nil
+	err := byAddress("extern '%s' (strong): not resolved (no kallsyms address)")
+	return k, err
 }
 
 // applyCORE relocates the program's CO-RE accesses against vmlinux BTF.
