@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cilium/ebpf/btf"
@@ -22,11 +23,11 @@ import (
 
 // kernel is this machine's vmlinux BTF (shipped with the fixtures) and the
 // kallsyms lines the objects need (recorded with them).
-func kernel(t *testing.T) btfctx.Options {
+var kernel = sync.OnceValue(func() btfctx.Options {
 	opts := fixtures.ShippedOptions("../../fixtures/testdata")
 	opts.Kallsyms = btfctx.Once(func() (*btfctx.Kallsyms, error) { return btfctx.LoadKallsymsFile("testdata/kallsyms") })
 	return opts
-}
+})
 
 // expectUnsupported are the programs that need the whole-program walk
 // (helper calls, memory access): their comparison with bpftool is recorded
@@ -64,7 +65,7 @@ func TestToolchain(t *testing.T) {
 		}
 		n++
 		t.Run(rec.Object, func(t *testing.T) {
-			obj, err := object.LoadFile("testdata/"+rec.Object, object.Options{Profile: verifier.Linux618, Kernel: kernel(t)})
+			obj, err := object.LoadFile("testdata/"+rec.Object, object.Options{Profile: verifier.Linux618, Kernel: kernel()})
 			if rec.Stage == "libbpf" {
 				if err == nil || !errors.Is(err, object.ErrKsym) || !strings.Contains(err.Error(), rec.Error) {
 					t.Fatalf("libbpf failed with %q; the loader says %v", rec.Error, err)
@@ -78,7 +79,7 @@ func TestToolchain(t *testing.T) {
 				if x, ok := rec.Xlated[p.Name]; ok {
 					sameAsKernel(t, p, x)
 				}
-				ctx, err := btfctx.New(p.Decl, kernel(t))
+				ctx, err := btfctx.New(p.Decl, kernel())
 				if err != nil {
 					t.Fatal(err)
 				}
