@@ -228,7 +228,7 @@ func (e *env) checkCFG() error {
 		t := int(stack[len(stack)-1])
 		// Fast path for a slot that falls through to a new slot: what
 		// visit_insn and push_insn do for it, inlined.
-		if s := prog[t]; !s.IsJump() && !(e.p.Log618 && s.Src == insn.PseudoFunc && s.Code == insn.CodeLdImm64) {
+		if s := prog[t]; !s.IsJump() && !(e.p.Log618 && isPseudoFunc(s)) {
 			w := t + 1
 			if e.p.CFGStepsOverLdImm64 && s.Code == insn.CodeLdImm64 {
 				w = t + 2

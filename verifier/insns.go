@@ -47,18 +47,20 @@ func (e *env) checkRegArg(r uint8, t int) error {
 	return nil
 }
 
-// markUnknown is mark_reg_unknown: an unbounded scalar. A privileged
-// loader gets imprecise scalars (5.9: precise when there are subprograms).
+// markUnknown is mark_reg_unknown: an unbounded scalar.
 func (e *env) markUnknown(r uint8) {
 	w := e.cur.regs[r].Written
-	e.cur.regs[r] = regstate.Reg{Type: regstate.Scalar, Written: w, Precise: !e.p.Log618 && len(e.subprogs) > 1}
+	e.cur.regs[r] = regstate.Reg{Type: regstate.Scalar, Written: w, Precise: e.unknownPrecise()}
 }
+
+// unknownPrecise is __mark_reg_unknown's precise: a privileged loader gets
+// imprecise scalars (5.9: precise when there are subprograms).
+func (e *env) unknownPrecise() bool { return !e.p.Log618 && len(e.subprogs) > 1 }
 
 // setConst is mark_reg_unknown followed by __mark_reg_known, in one write.
 func (e *env) setConst(r uint8, v uint64) {
 	reg := &e.cur.regs[r]
-	*reg = regstate.Reg{Type: regstate.Scalar, Known: true, Value: v, Written: reg.Written,
-		Precise: !e.p.Log618 && len(e.subprogs) > 1}
+	*reg = regstate.Reg{Type: regstate.Scalar, Known: true, Value: v, Written: reg.Written, Precise: e.unknownPrecise()}
 }
 
 // checkLdImm models check_ld_imm (v6.18; with RegArgBeforeOff and
@@ -148,8 +150,7 @@ func (e *env) checkLdImmBTFIDRFC(idx int) error {
 	s, next := e.orig[idx], e.orig[idx+1]
 	id := uint32(int32(next.Off))<<16 | uint32(int32(s.Off))
 	if r, ok := e.rfcIDs[id]; ok && !e.cfg.Explain {
-		r.Written = true
-		e.cur.regs[s.Dst] = r
+		e.cur.regs[s.Dst] = r // stored Written, as check_reg_arg left it
 		return nil
 	}
 	b, err := e.ctx.Vmlinux()

@@ -40,17 +40,11 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		e.passed("the reserved fields are 0 and the operands are readable")
 		switch pred {
 		case 1:
-			if e.cfg.Explain {
-				e.passed("is_branch_taken: always true for these values: only the jump to insn %d is followed", idx+int(s.Off)+1)
-			}
+			e.passed("is_branch_taken: always true for these values: only the jump to insn %d is followed", idx+int(s.Off)+1)
 		case 0:
-			if e.cfg.Explain {
-				e.passed("is_branch_taken: always false for these values: only the fall-through is followed")
-			}
+			e.passed("is_branch_taken: always false for these values: only the fall-through is followed")
 		default:
-			if e.cfg.Explain {
-				e.passed("is_branch_taken: unknown for these values: the jump to insn %d is pushed and explored after the fall-through", idx+int(s.Off)+1)
-			}
+			e.passed("is_branch_taken: unknown for these values: the jump to insn %d is pushed and explored after the fall-through", idx+int(s.Off)+1)
 		}
 	}
 	if pred >= 0 {

@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/verisim/verisim/btfctx"
@@ -448,24 +447,18 @@ func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 	if ok && !e.cfg.Explain {
 		e.lastKey, e.lastBTF = key, res
 		// The same id in the same object resolves the same way.
-		if res.err != nil {
-			return e.reject(res.err.errno, "%s", res.err.msg)
-		}
 		e.rewriteImm(i, res.addr)
 		e.aux[i].mapIndex = res.reg
 		return nil
 	}
 	before := len(e.btfVars)
-	err := e.resolveBTFID(i, b, id)
-	if e.btfCache == nil {
-		e.btfCache = map[btfKey]btfResult{}
-	}
-	var ke *kernelErr
-	switch {
-	case err == nil && len(e.btfVars) > before:
-		e.btfCache[key] = btfResult{addr: e.lastAddr, reg: e.aux[i].mapIndex}
-	case errors.As(err, &ke) && ke.verdict == Reject:
-		e.btfCache[key] = btfResult{err: ke}
+	addr, err := e.resolveBTFID(i, b, id)
+	// Only successes are cached: a rejection ends the verification.
+	if err == nil && len(e.btfVars) > before {
+		if e.btfCache == nil {
+			e.btfCache = map[btfKey]btfResult{}
+		}
+		e.btfCache[key] = btfResult{addr: addr, reg: e.aux[i].mapIndex}
 	}
 	return err
 }
@@ -479,21 +472,21 @@ type btfKey struct {
 type btfResult struct {
 	addr uint64
 	reg  int32
-	err  *kernelErr
 }
 
-// resolveBTFID is __check_pseudo_btf_id and __add_used_btf.
-func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
+// resolveBTFID is __check_pseudo_btf_id and __add_used_btf; it returns
+// the kallsyms address written into the imms.
+func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) (uint64, error) {
 	t, ok := b.Type(id)
 	if !ok {
-		return e.reject(ENOENT, msgInvalidBTFID, int32(id))
+		return 0, e.reject(ENOENT, msgInvalidBTFID, int32(id))
 	}
 	if e.cfg.Explain {
 		e.passed("btf_type_by_id(%d) finds a type (the object has %d)", id, b.NumTypes())
 	}
 	kind := btfctx.KindOf(t)
 	if kind != btfctx.KindVar && kind != btfctx.KindFunc {
-		return e.reject(EINVAL, msgNotVarOrFunc, int32(id))
+		return 0, e.reject(EINVAL, msgNotVarOrFunc, int32(id))
 	}
 	name := t.TypeName()
 	if e.cfg.Explain {
@@ -501,13 +494,12 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	}
 	ks, err := e.ctx.Kallsyms()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	addr := ks.Lookup(name)
 	if addr == 0 {
-		return e.reject(ENOENT, msgNoKsymAddr, name)
+		return 0, e.reject(ENOENT, msgNoKsymAddr, name)
 	}
-	e.lastAddr = addr
 	e.rewriteImm(i, addr)
 	if e.cfg.Explain {
 		e.passed("kallsyms has %s at %#x: the imms become that address", name, addr)
@@ -525,7 +517,7 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 		case k2 != btfctx.KindStruct && k2 != btfctx.KindUnion:
 			size, err := btfctx.ResolveSize(t2)
 			if err != nil {
-				return e.reject(EINVAL, msgUnresolvedSize, t2.TypeName(), -22)
+				return 0, e.reject(EINVAL, msgUnresolvedSize, t2.TypeName(), -22)
 			}
 			r = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRdonly, MemSize: size}
 		default:
@@ -538,7 +530,7 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) error {
 	}
 	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
 	e.btfVars = append(e.btfVars, r)
-	return e.addUsedBTF(b)
+	return addr, e.addUsedBTF(b)
 }
 
 // pseudoName names a src_reg value of an ld_imm64.

@@ -134,9 +134,8 @@ type env struct {
 	at       int
 	liveDone bool // computeLiveRegs ran
 	btfCache map[btfKey]btfResult
-	lastKey  btfKey    // the most recent BTF_ID lookup, to skip the map
-	lastBTF  btfResult // (reg -1: none yet)
-	lastAddr uint64
+	lastKey  btfKey                  // the most recent BTF_ID lookup, to skip the map
+	lastBTF  btfResult               // (reg -1: none yet)
 	rfcIDs   map[uint32]regstate.Reg // the RFC's check_ld_imm decode, by id
 	fdMaps   []*btfctx.Map           // maps by fd, for small fds
 	usedByID []int32                 // used_maps index + 1 by declaration index
