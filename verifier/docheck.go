@@ -311,7 +311,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 			return 0, false, err
 		}
 		if e.cfg.Explain {
-			e.passed("R0 holds %s: this path ends", e.fmtReg(e.cur.regs[0]))
+			e.passed("R0 holds %s: this path ends", e.p.FormatReg(e.cur.regs[0]))
 		}
 		return 0, true, nil
 	case insn.OpJCOND:
@@ -370,12 +370,4 @@ func (e *env) checkReturnCode() error {
 		return e.reject(EINVAL, msgExitRange618, " unknown scalar value", 0, 1)
 	}
 	return e.reject(EINVAL, msgExitRange59, "unknown scalar value")
-}
-
-// fmtReg prints a register in the profile's log format.
-func (e *env) fmtReg(r regstate.Reg) string {
-	if e.p.Log618 {
-		return r.Format618()
-	}
-	return r.Format59()
 }

@@ -526,7 +526,7 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) (uint64, error) {
 	}
 	r.Known = true
 	if e.cfg.Explain {
-		e.passed("the register will be %s", e.fmtReg(r))
+		e.passed("the register will be %s", e.p.FormatReg(r))
 	}
 	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
 	e.btfVars = append(e.btfVars, r)

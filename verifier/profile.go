@@ -3,6 +3,8 @@ package verifier
 import (
 	"fmt"
 	"sort"
+
+	"github.com/verisim/verisim/regstate"
 )
 
 // Profile is the kernel whose verifier is simulated: a small value of
@@ -131,4 +133,13 @@ func makeTable(hex string) [256]bool {
 		t[b] = true
 	}
 	return t
+}
+
+// FormatReg prints a register in the profile's log format: print_reg_state
+// of v6.18, or the 5.9 verifier's.
+func (p *Profile) FormatReg(r regstate.Reg) string {
+	if p.Log618 {
+		return r.Format618()
+	}
+	return r.Format59()
 }

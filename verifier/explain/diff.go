@@ -108,6 +108,7 @@ func sameReg(x, y regstate.Reg) bool {
 func divergences(slots []insn.Slot, res [2]verifier.Result, sides []Side) []string {
 	var out []string
 	names := [2]string{sides[0].Profile, sides[1].Profile}
+	ps := verifier.Profiles() // the order of BuildDiff's sides
 	// The first step where the paths or the register states part.
 	n := min(len(res[0].Steps), len(res[1].Steps))
 	for k := 0; k < n; k++ {
@@ -119,7 +120,7 @@ func divergences(slots []insn.Slot, res [2]verifier.Result, sides []Side) []stri
 		for r := 0; r < 11; r++ {
 			if !sameReg(s0.Regs[r], s1.Regs[r]) {
 				out = append(out, fmt.Sprintf("insn %d (%s): r%d becomes %s under %s and %s under %s", s0.Insn, disasm(slots, s0.Insn), r,
-					orDash(s0.Regs[r].Format59()), names[0], orDash(s1.Regs[r].Format618()), names[1]))
+					orDash(ps[0].FormatReg(s0.Regs[r])), names[0], orDash(ps[1].FormatReg(s1.Regs[r])), names[1]))
 				break
 			}
 		}

@@ -85,10 +85,7 @@ func Build(slots []insn.Slot, cfg verifier.Config) (Explanation, verifier.Result
 		if r.Type == regstate.NotInit {
 			return "-"
 		}
-		if p.Log618 {
-			return r.Format618()
-		}
-		return r.Format59()
+		return p.FormatReg(r)
 	}
 
 	// Checks of the passes before do_check, by instruction.
@@ -100,7 +97,6 @@ func Build(slots []insn.Slot, cfg verifier.Config) (Explanation, verifier.Result
 		case c.Insn < 0:
 			ex.Passes = append(ex.Passes, c)
 		default:
-			pre[c.Insn] = append(pre[c.Insn], c)
 			if !c.OK {
 				failedAt = c.Insn
 			}
@@ -108,8 +104,9 @@ func Build(slots []insn.Slot, cfg verifier.Config) (Explanation, verifier.Result
 				// check_subprogs and check_cfg name the instruction they
 				// fail at; they are program passes all the same.
 				ex.Passes = append(ex.Passes, c)
-				delete(pre, c.Insn)
+				continue
 			}
+			pre[c.Insn] = append(pre[c.Insn], c)
 		}
 	}
 	var ctx *btfctx.Context = cfg.Env

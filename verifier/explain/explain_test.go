@@ -73,3 +73,37 @@ func TestDiffChanges(t *testing.T) {
 		t.Errorf("changes = %+v, want the RFC's reordering", d.Changes)
 	}
 }
+
+// TestBuildPassFailsAtLdImm64: when check_cfg fails at an ld_imm64 the
+// pre-pass already checked, the instruction keeps those checks and the
+// failure is listed with the program passes.
+func TestBuildPassFailsAtLdImm64(t *testing.T) {
+	slots := []insn.Slot{{Code: 0x95}, {Code: 0x18}, {}, {Code: 0x95}}
+	ex, _, err := explain.Build(slots, cfg(t, verifier.Linux618))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Error != "unreachable insn 1" || ex.Insn != -1 {
+		t.Fatalf("verdict %s %q at %d", ex.Verdict, ex.Error, ex.Insn)
+	}
+	last := ex.Passes[len(ex.Passes)-1]
+	if last.Func != "check_cfg" || last.OK || last.Insn != 1 {
+		t.Errorf("last pass check = %+v, want check_cfg failing at insn 1", last)
+	}
+	if len(ex.Steps) != 1 || ex.Steps[0].Insn != 1 {
+		t.Fatalf("steps = %+v, want the ld_imm64 at 1", ex.Steps)
+	}
+	var got []string
+	for _, g := range ex.Steps[0].Checks {
+		for _, c := range g.Checks {
+			got = append(got, g.Func+": "+c.What)
+		}
+	}
+	want := []string{
+		"resolve_pseudo_ldimm64: the second slot exists and its code, dst_reg, src_reg and off are 0",
+		"resolve_pseudo_ldimm64: src_reg 0: a plain 64-bit constant, nothing more to resolve",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("checks of insn 1 (-want +got):\n%s", d)
+	}
+}

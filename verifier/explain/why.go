@@ -11,10 +11,8 @@ import (
 
 // failingInsn is the instruction the failed check was about, or -1.
 func failingInsn(res verifier.Result) int {
-	for i := len(res.Checks) - 1; i >= 0; i-- {
-		if !res.Checks[i].OK {
-			return res.Checks[i].Insn
-		}
+	if c := lastFailed(res); c != nil {
+		return c.Insn
 	}
 	return res.Insn
 }
