@@ -225,3 +225,23 @@ func FDs(slots []Slot) []int32 {
 	}
 	return out
 }
+
+// PseudoName names an ld_imm64 src_reg value as the uapi header does
+// ("BPF_PSEUDO_MAP_FD", ...), or "" for a value it does not define.
+func PseudoName(src uint8) string {
+	switch src {
+	case PseudoMapFD:
+		return "BPF_PSEUDO_MAP_FD"
+	case PseudoMapValue:
+		return "BPF_PSEUDO_MAP_VALUE"
+	case PseudoBTFID:
+		return "BPF_PSEUDO_BTF_ID"
+	case PseudoFunc:
+		return "BPF_PSEUDO_FUNC"
+	case PseudoMapIdx:
+		return "BPF_PSEUDO_MAP_IDX"
+	case PseudoMapIdxValue:
+		return "BPF_PSEUDO_MAP_IDX_VALUE"
+	}
+	return ""
+}

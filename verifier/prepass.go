@@ -129,7 +129,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		return e.reject(EINVAL, msgUnrecognized)
 	}
 	if e.cfg.Explain {
-		e.passed("src_reg %d is a pseudo value this kernel knows (%s)", s.Src, pseudoName(s.Src))
+		e.passed("src_reg %d is a pseudo value this kernel knows (%s)", s.Src, insn.PseudoName(s.Src))
 	}
 
 	fd := s.Imm
@@ -531,23 +531,4 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) (uint64, error) {
 	e.aux[i].mapIndex = int32(len(e.btfVars)) // BTF_ID: the index is into btfVars
 	e.btfVars = append(e.btfVars, r)
 	return addr, e.addUsedBTF(b)
-}
-
-// pseudoName names a src_reg value of an ld_imm64.
-func pseudoName(src uint8) string {
-	switch src {
-	case insn.PseudoMapFD:
-		return "BPF_PSEUDO_MAP_FD"
-	case insn.PseudoMapValue:
-		return "BPF_PSEUDO_MAP_VALUE"
-	case insn.PseudoBTFID:
-		return "BPF_PSEUDO_BTF_ID"
-	case insn.PseudoFunc:
-		return "BPF_PSEUDO_FUNC"
-	case insn.PseudoMapIdx:
-		return "BPF_PSEUDO_MAP_IDX"
-	case insn.PseudoMapIdxValue:
-		return "BPF_PSEUDO_MAP_IDX_VALUE"
-	}
-	return "none"
 }

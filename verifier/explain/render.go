@@ -30,12 +30,9 @@ func (s Style) mark(ok bool) string {
 	return s.red("FAIL")
 }
 
-var srcNames = map[uint8]string{1: "BPF_PSEUDO_MAP_FD", 2: "BPF_PSEUDO_MAP_VALUE", 3: "BPF_PSEUDO_BTF_ID",
-	4: "BPF_PSEUDO_FUNC", 5: "BPF_PSEUDO_MAP_IDX", 6: "BPF_PSEUDO_MAP_IDX_VALUE"}
-
 func slotLine(i int, f Fields, ld bool) string {
 	src := fmt.Sprint(f.Src)
-	if name, ok := srcNames[f.Src]; ok && ld && i == 0 {
+	if name := insn.PseudoName(f.Src); name != "" && ld && i == 0 {
 		src += " (" + name + ")"
 	}
 	return fmt.Sprintf("insn[%d]: code %#02x dst_reg %d src_reg %s off %d imm %d (%#x)", i, f.Code, f.Dst, src, f.Off, f.Imm, uint32(f.Imm))
