@@ -49,6 +49,12 @@ func (t ProgType) String() string {
 	return fmt.Sprintf("ProgType(%d)", uint32(t))
 }
 
+// Modeled reports whether t is one of the program types verisim accepts.
+func (t ProgType) Modeled() bool {
+	_, ok := progTypeNames[t]
+	return ok
+}
+
 // ParseProgType parses a --prog-type name.
 func ParseProgType(s string) (ProgType, error) {
 	for t, n := range progTypeNames {

@@ -60,7 +60,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		}
 		return r
 	}
-	if _, ok := progTypeNames[cfg.ProgType]; !ok {
+	if !cfg.ProgType.Modeled() {
 		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
 	}
 	if len(slots) == 0 || len(slots) > MaxInsns {

@@ -345,8 +345,7 @@ func applyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) e
 // progType maps cilium's program type to the modeled ones.
 func progType(t ebpf.ProgramType) (verifier.ProgType, bool) {
 	pt := verifier.ProgType(t)
-	_, err := verifier.ParseProgType(pt.String())
-	return pt, err == nil
+	return pt, pt.Modeled()
 }
 
 // mapOrder returns the map names in declaration order: the symbols of the
