@@ -108,6 +108,43 @@ func (p *placed) closeAll() {
 // up the load (an fd in use, a map the kernel will not create), never for
 // a rejection.
 func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
+	level := cfg.LogLevel
+	if level == 0 {
+		level = 1
+	}
+	res, err := placeAndLoad(slots, cfg, level)
+	if err != nil {
+		return verifier.Result{}, err
+	}
+	if cfg.LogLevel == 0 {
+		res.Log = nil
+	}
+	return res, nil
+}
+
+var verificationTime = regexp.MustCompile(`^verification time (\d+) usec$`)
+
+// VerificationTime loads slots with BPF_LOG_STATS and returns the
+// verifier's own "verification time" figure (microsecond resolution) and
+// the load's result.
+func VerificationTime(slots []insn.Slot, cfg Config) (time.Duration, verifier.Result, error) {
+	const logStats = 4 // BPF_LOG_STATS
+	res, err := placeAndLoad(slots, cfg, logStats)
+	if err != nil {
+		return 0, res, err
+	}
+	for _, l := range res.Log {
+		if m := verificationTime.FindStringSubmatch(l); m != nil {
+			us, _ := strconv.ParseInt(m[1], 10, 64)
+			return time.Duration(us) * time.Microsecond, res, nil
+		}
+	}
+	return 0, res, fmt.Errorf("no verification time in the log: %q", res.Log)
+}
+
+// placeAndLoad places the declared fds and fd_array, loads slots at log
+// level, and closes everything it opened.
+func placeAndLoad(slots []insn.Slot, cfg Config, level uint32) (verifier.Result, error) {
 	if _, err := Available(); err != nil {
 		return verifier.Result{}, err
 	}
@@ -127,65 +164,11 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 		defer unix.Munmap(mem)
 		fdArray = arr
 	}
-	level := cfg.LogLevel
-	if level == 0 {
-		level = 1
-	}
 	if logBuf == nil {
 		logBuf = make([]byte, logSize)
 	}
 	logBuf[0] = 0
-	res, err := load(slots, cfg.ProgType, level, logBuf, fdArray, cfg.Decl.FDArrayCnt)
-	if err != nil {
-		return verifier.Result{}, err
-	}
-	if cfg.LogLevel == 0 {
-		res.Log = nil
-	}
-	return res, nil
-}
-
-var verificationTime = regexp.MustCompile(`^verification time (\d+) usec$`)
-
-// VerificationTime loads slots with BPF_LOG_STATS and returns the
-// verifier's own "verification time" figure (microsecond resolution) and
-// the load's result.
-func VerificationTime(slots []insn.Slot, cfg Config) (time.Duration, verifier.Result, error) {
-	if _, err := Available(); err != nil {
-		return 0, verifier.Result{}, err
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	var pl placed
-	defer pl.closeAll()
-	if err := setup(slots, cfg.Decl, &pl); err != nil {
-		return 0, verifier.Result{}, err
-	}
-	var fdArray *int32
-	if cfg.Decl.HasFDArray {
-		mem, arr, err := pageEndArray(cfg.Decl.FDArray)
-		if err != nil {
-			return 0, verifier.Result{}, err
-		}
-		defer unix.Munmap(mem)
-		fdArray = arr
-	}
-	if logBuf == nil {
-		logBuf = make([]byte, logSize)
-	}
-	logBuf[0] = 0
-	const logStats = 4 // BPF_LOG_STATS
-	res, err := load(slots, cfg.ProgType, logStats, logBuf, fdArray, cfg.Decl.FDArrayCnt)
-	if err != nil {
-		return 0, res, err
-	}
-	for _, l := range res.Log {
-		if m := verificationTime.FindStringSubmatch(l); m != nil {
-			us, _ := strconv.ParseInt(m[1], 10, 64)
-			return time.Duration(us) * time.Microsecond, res, nil
-		}
-	}
-	return 0, res, fmt.Errorf("no verification time in the log: %q", res.Log)
+	return load(slots, cfg.ProgType, level, logBuf, fdArray, cfg.Decl.FDArrayCnt)
 }
 
 // setup places every declared fd and checks that the other fds the stream
