@@ -103,13 +103,9 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	if first == 0 {
 		first = 100
 	}
-	patched, externs, err := voidKsyms(raw)
+	spec, externs, err := parse(raw)
 	if err != nil {
 		return nil, err
-	}
-	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(patched))
-	if err != nil {
-		return nil, fmt.Errorf("parse object: %w", err)
 	}
 	order, err := mapOrder(raw, spec)
 	if err != nil {
@@ -129,12 +125,7 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 			Type: btfctx.MapType(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
 			MaxEntries: m.MaxEntries, Flags: m.Flags, Name: mname, Extra: m.MapExtra}})
 	}
-	var names []string
-	for name := range spec.Programs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range programNames(spec) {
 		ps := spec.Programs[name]
 		prog, err := relocate(ps, spec.Types, fds, externs, p, opts.Kernel)
 		if err != nil {
@@ -153,20 +144,35 @@ func Names(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	patched, _, err := voidKsyms(raw)
+	spec, _, err := parse(raw)
 	if err != nil {
 		return nil, err
+	}
+	return programNames(spec), nil
+}
+
+// parse voids the .ksyms VARs (see voidKsyms) and has cilium/ebpf parse
+// the object.
+func parse(raw []byte) (*ebpf.CollectionSpec, map[string]extern, error) {
+	patched, externs, err := voidKsyms(raw)
+	if err != nil {
+		return nil, nil, err
 	}
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(patched))
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("parse object: %w", err)
 	}
-	var names []string
+	return spec, externs, nil
+}
+
+// programNames returns the names of spec's programs, sorted.
+func programNames(spec *ebpf.CollectionSpec) []string {
+	names := make([]string, 0, len(spec.Programs))
 	for name := range spec.Programs {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	return names, nil
+	return names
 }
 
 // fdOf implements asm.FDer for a simulated fd.
