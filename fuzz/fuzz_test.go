@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,10 +64,10 @@ func FuzzDecode(f *testing.F) {
 // FuzzVerify: arbitrary streams and fd tables in both profiles never panic,
 // give the same result twice, and satisfy fuzz.CheckResult.
 func FuzzVerify(f *testing.F) {
-	tn := tiny(f)
+	opts := tiny(f).Options()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzz.Decode(data)
-		cfg, err := in.Config(tn, true)
+		cfg, err := in.Config(opts, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,15 +117,17 @@ var laterPasses = []string{"unreachable insn", "jump into the middle of ldimm64"
 //     before it, never by check_cfg or do_check.
 func FuzzLdImm64(f *testing.F) {
 	tn := tiny(f)
-	menu := fuzz.ImmMenu([]uint32{tn.Runqueues, tn.CPUNumber, tn.InitTask, tn.Jiffies, tn.ConstTask, tn.FnVar, tn.NoSymVar, tn.GetPidTgid, tn.NoSymFunc, tn.TaskStruct, tn.NumTypes})
+	vf := []uint32{tn.Runqueues, tn.CPUNumber, tn.InitTask, tn.Jiffies, tn.ConstTask, tn.FnVar, tn.NoSymVar, tn.GetPidTgid, tn.NoSymFunc}
+	menu := fuzz.ImmMenu(append(slices.Clone(vf), tn.TaskStruct, tn.NumTypes))
 	varOrFunc := map[int32]bool{}
-	for _, id := range []uint32{tn.Runqueues, tn.CPUNumber, tn.InitTask, tn.Jiffies, tn.ConstTask, tn.FnVar, tn.NoSymVar, tn.GetPidTgid, tn.NoSymFunc} {
+	for _, id := range vf {
 		varOrFunc[int32(id)] = true
 	}
+	opts := tn.Options()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x := fuzz.DecodeLdImm64(data, menu)
 		slots := x.Slots()
-		ctx, err := btfctx.New(x.Decl(), tn.Options())
+		ctx, err := btfctx.New(x.Decl(), opts)
 		if err != nil {
 			t.Fatal(err)
 		}

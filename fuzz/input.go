@@ -68,9 +68,10 @@ func Decode(data []byte) Input {
 	return in
 }
 
-// Config returns the verifier configuration of in over the tiny BTF.
-func (in Input) Config(tiny *fixtures.Tiny, keep bool) (verifier.Config, error) {
-	ctx, err := btfctx.New(in.Decl, tiny.Options())
+// Config returns the verifier configuration of in over the kernel data of
+// opts (the tiny BTF's, built once per target so that it is parsed once).
+func (in Input) Config(opts btfctx.Options, keep bool) (verifier.Config, error) {
+	ctx, err := btfctx.New(in.Decl, opts)
 	if err != nil {
 		return verifier.Config{}, err
 	}
