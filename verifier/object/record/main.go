@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/verifier/object"
 )
 
@@ -169,7 +170,7 @@ func externNames(path string) []string {
 }
 
 func keepKallsyms(path string, names map[string]bool) error {
-	in, err := os.Open("/proc/kallsyms")
+	in, err := os.Open(btfctx.HostKallsymsPath)
 	if err != nil {
 		return err
 	}
