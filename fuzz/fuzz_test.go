@@ -188,7 +188,6 @@ func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		x := fuzz.DecodeLdImm64(data, menu)
 		x.Profile = p
-		x.NoFDArray = len(data) > 15 && data[15]&4 != 0
 		slots := x.Slots()
 		decl := x.Decl()
 		kern, err := oracle.Run(slots, oracle.Config{ProgType: verifier.SocketFilter, Decl: decl, LogLevel: 2})

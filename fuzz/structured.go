@@ -12,12 +12,14 @@ import (
 // LdImm64 is the structured input of FuzzLdImm64 and FuzzDifferential: one
 // ld_imm64 at slot 0 with every field chosen, then a tail from a menu.
 type LdImm64 struct {
-	Profile                *verifier.Profile
-	Dst, Src               uint8
-	Off0, Off1             int16
-	Imm0, Imm1             int32
-	Code1, Dst1, Src1      uint8 // the second slot's reserved fields
-	Tail                   int
+	Profile           *verifier.Profile
+	Dst, Src          uint8
+	Off0, Off1        int16
+	Imm0, Imm1        int32
+	Code1, Dst1, Src1 uint8 // the second slot's reserved fields
+	Tail              int
+	// NoFDArray and NoVmlinuxFD leave fd_array and the vmlinux BTF fd out
+	// of the Decl (a profile without fd_array never has one).
 	NoFDArray, NoVmlinuxFD bool
 }
 
@@ -57,7 +59,7 @@ func DecodeLdImm64(data []byte, immMenu []int32) LdImm64 {
 	if sel := int(b[19]); sel < 4 {
 		x.Imm1 = []int32{0, fixtures.FDVmlinux, fixtures.FDFile, fixtures.FDClosed}[sel]
 	}
-	x.NoFDArray = b[15]&4 != 0 || !x.Profile.MapIdx
+	x.NoFDArray = b[15]&4 != 0
 	x.NoVmlinuxFD = b[15]&8 != 0
 	return x
 }
@@ -74,7 +76,7 @@ func (x LdImm64) Slots() []insn.Slot {
 // Decl returns the fd table: the standard one, maybe without fd_array or
 // the vmlinux BTF fd.
 func (x LdImm64) Decl() btfctx.Decl {
-	d := fixtures.StdDecl()
+	d := fixtures.DeclFor(x.Profile, fixtures.StdDecl())
 	if x.NoFDArray {
 		d.FDArray, d.HasFDArray = nil, false
 	}
