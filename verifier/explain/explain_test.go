@@ -38,12 +38,7 @@ func TestBuildChecksInOrder(t *testing.T) {
 	if len(ex.Steps) != 1 || ex.Steps[0].Insn != 0 {
 		t.Fatalf("steps = %+v", ex.Steps)
 	}
-	var got []string
-	for _, g := range ex.Steps[0].Checks {
-		for _, c := range g.Checks {
-			got = append(got, g.Func+": "+c.What)
-		}
-	}
+	got := checkLines(ex.Steps[0])
 	want := []string{
 		"replace_map_fd_with_map_ptr: the second slot exists and its code, dst_reg, src_reg and off are 0",
 		"replace_map_fd_with_map_ptr: src_reg 0: a plain 64-bit constant, nothing more to resolve",
@@ -93,12 +88,7 @@ func TestBuildPassFailsAtLdImm64(t *testing.T) {
 	if len(ex.Steps) != 1 || ex.Steps[0].Insn != 1 {
 		t.Fatalf("steps = %+v, want the ld_imm64 at 1", ex.Steps)
 	}
-	var got []string
-	for _, g := range ex.Steps[0].Checks {
-		for _, c := range g.Checks {
-			got = append(got, g.Func+": "+c.What)
-		}
-	}
+	got := checkLines(ex.Steps[0])
 	want := []string{
 		"resolve_pseudo_ldimm64: the second slot exists and its code, dst_reg, src_reg and off are 0",
 		"resolve_pseudo_ldimm64: src_reg 0: a plain 64-bit constant, nothing more to resolve",
@@ -106,4 +96,15 @@ func TestBuildPassFailsAtLdImm64(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("checks of insn 1 (-want +got):\n%s", d)
 	}
+}
+
+// checkLines lists a step's checks as "func: what".
+func checkLines(st explain.Step) []string {
+	var out []string
+	for _, g := range st.Checks {
+		for _, c := range g.Checks {
+			out = append(out, g.Func+": "+c.What)
+		}
+	}
+	return out
 }
