@@ -125,6 +125,13 @@ func New(d Decl, opts Options) (*Context, error) {
 		if len(m.Name) > 15 {
 			return nil, fmt.Errorf("%w: map name %q is longer than 15 bytes", ErrDecl, m.Name)
 		}
+		if err := m.CheckCreate(); err != nil {
+			name := ""
+			if m.Name != "" {
+				name = fmt.Sprintf(" (%q)", m.Name)
+			}
+			return nil, fmt.Errorf("%w: the %s map at fd %d%s: %w", ErrDecl, m.Type, m.FD, name, err)
+		}
 		mm := m.Map
 		c.maps[m.FD] = &mm
 		c.mapIDs[&mm] = i

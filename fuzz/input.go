@@ -75,5 +75,5 @@ func (in Input) Config(opts btfctx.Options, keep bool) (verifier.Config, error) 
 	if err != nil {
 		return verifier.Config{}, err
 	}
-	return verifier.Config{Profile: in.Profile, ProgType: in.ProgType, Env: ctx, LogLevel: in.Level, KeepStates: keep}, nil
+	return verifier.Config{Profile: in.Profile, ProgType: in.ProgType, Env: ctx, LogLevel: verifier.LogLevel(in.Level), KeepStates: keep}, nil
 }

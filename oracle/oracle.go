@@ -28,7 +28,7 @@ type Config struct {
 	Decl     btfctx.Decl
 	// LogLevel 1 or 2. Level 0 loads at level 1 (the message and insn
 	// index are read from the log) and returns no log.
-	LogLevel uint32
+	LogLevel verifier.LogLevel
 }
 
 // logSize is the log buffer: large enough that no modeled stream fills it
@@ -112,7 +112,7 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 	if level == 0 {
 		level = 1
 	}
-	res, err := placeAndLoad(slots, cfg, level)
+	res, err := placeAndLoad(slots, cfg, uint32(level))
 	if err != nil {
 		return verifier.Result{}, err
 	}

@@ -197,3 +197,15 @@ func place(fd int, target int32) error {
 }
 
 var errBusy = errors.New("fd is in use by this process")
+
+// CreateMap asks the live kernel to create m (BPF_MAP_CREATE, without an
+// inner map) and closes it again: nil when the kernel creates it, the errno
+// otherwise.
+func CreateMap(m btfctx.Map) error {
+	fd, err := createMap(m, 0)
+	if err != nil {
+		return errors.Unwrap(err)
+	}
+	unix.Close(fd)
+	return nil
+}

@@ -58,6 +58,10 @@ type Profile struct {
 	// Linux 6.18.44); otherwise it is an unknown scalar.
 	ExactEnd bool
 
+	// LogFixed: BPF_LOG_FIXED is part of BPF_LOG_MASK (v6.4, 121664093803
+	// "bpf: Switch BPF verifier log to be a rotating log by default").
+	LogFixed bool
+
 	// Table is the set of opcodes bpf_opcode_in_insntable accepts.
 	Table *[256]bool
 }
@@ -86,6 +90,7 @@ var Linux618 = &Profile{
 	MapLimitMessage:     true,
 	Log618:              true,
 	ExactEnd:            true,
+	LogFixed:            true,
 	Table:               &insnTable618,
 }
 
@@ -104,7 +109,7 @@ func ProfileByName(name string) (*Profile, error) {
 	return nil, fmt.Errorf("unknown kernel profile %q (known: %v)", name, names)
 }
 
-// Profiles returns every profile, default first.
+// Profiles returns every profile, oldest first.
 func Profiles() []*Profile { return []*Profile{RFC, Linux618} }
 
 // insnTable618 is bpf_opcode_in_insntable (kernel/bpf/core.c, v6.18):
@@ -143,3 +148,16 @@ func (p *Profile) FormatReg(r regstate.Reg) string {
 	}
 	return r.Format59()
 }
+
+// logMask is BPF_LOG_MASK of the profile's kernel.
+func (p *Profile) logMask() LogLevel {
+	m := LogLevelBranch | LogLevelInstruction | LogLevelStats
+	if p.LogFixed {
+		m |= LogLevelFixed
+	}
+	return m
+}
+
+// Default is the profile a nil Config.Profile and the CLI use: the newest
+// kernel verisim is validated against.
+var Default = Linux618

@@ -3,16 +3,22 @@ package verifier
 import (
 	"fmt"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/verisim/verisim/regstate"
 )
 
 // Verdict is the outcome of a verification.
 type Verdict uint8
 
-// Verdicts.
+// Verdicts. The zero value is NoVerdict, so a Result that was never
+// filled in (or came back with an error) is never accepted.
 const (
+	// NoVerdict: no verification ran (Verify returned an error, or the
+	// Result is a zero value).
+	NoVerdict Verdict = iota
 	// Accept: the kernel would load the program.
-	Accept Verdict = iota
+	Accept
 	// Reject: the kernel refuses the program with Result.Errno.
 	Reject
 	// Oops: the modeled kernel would crash (the RFC's NULL dereferences);
@@ -23,9 +29,9 @@ const (
 	Unsupported
 )
 
-var verdictNames = [...]string{"accept", "reject", "oops", "unsupported"}
+var verdictNames = [...]string{"none", "accept", "reject", "oops", "unsupported"}
 
-// String returns "accept", "reject", "oops" or "unsupported".
+// String returns "none", "accept", "reject", "oops" or "unsupported".
 func (v Verdict) String() string {
 	if int(v) < len(verdictNames) {
 		return verdictNames[v]
@@ -167,3 +173,30 @@ type Step struct {
 	Before [11]regstate.Reg
 	Regs   [11]regstate.Reg
 }
+
+// LogLevel is bpf_attr.log_level. Its bits are the kernel's, and so
+// cilium/ebpf's ebpf.LogLevel: convert with LogLevelOf and LogLevel.Ebpf.
+type LogLevel uint32
+
+// Log levels (BPF_LOG_LEVEL1, BPF_LOG_LEVEL2, BPF_LOG_STATS).
+const (
+	// LogLevelBranch logs the states at branches and the error.
+	LogLevelBranch LogLevel = 1
+	// LogLevelInstruction logs every instruction and state.
+	LogLevelInstruction LogLevel = 2
+	// LogLevelStats adds the "verification time" and "stack depth" lines
+	// to the "processed" line; alone, the log holds the messages and those
+	// lines only.
+	LogLevelStats LogLevel = 4
+)
+
+// LogLevelFixed is BPF_LOG_FIXED (v6.4): a log that stops when full
+// instead of rotating. The simulated log never fills, so it changes
+// nothing here.
+const LogLevelFixed LogLevel = 8
+
+// Ebpf returns l as cilium/ebpf's log level.
+func (l LogLevel) Ebpf() ebpf.LogLevel { return ebpf.LogLevel(l) }
+
+// LogLevelOf converts a cilium/ebpf log level.
+func LogLevelOf(l ebpf.LogLevel) LogLevel { return LogLevel(l) }

@@ -80,7 +80,7 @@ func ctx(t *testing.T) (env, *fixtures.Tiny) {
 
 func verify(t *testing.T, p *verifier.Profile, c env, slots []insn.Slot, level uint32) verifier.Result {
 	t.Helper()
-	r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: c.For(p), LogLevel: level})
+	r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: verifier.SocketFilter, Env: c.For(p), LogLevel: verifier.LogLevel(level)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package verifier
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
@@ -11,7 +12,8 @@ import (
 
 // Config is what a BPF_PROG_LOAD would carry besides the instructions.
 type Config struct {
-	// Profile is the kernel to simulate; nil means RFC, the default.
+	// Profile is the kernel to simulate; nil means Default, the newest
+	// kernel verisim is validated against.
 	Profile *Profile
 	// ProgType is the program type. The zero value, UNSPEC, is rejected
 	// with EINVAL and no log, as bpf_prog_load does.
@@ -19,8 +21,9 @@ type Config struct {
 	// Env is the simulated kernel side: fd table, fd_array, BTF, kallsyms.
 	// nil means no fds, no fd_array, no BTF and no kallsyms.
 	Env *btfctx.Context
-	// LogLevel is bpf_attr.log_level: 0, 1 or 2.
-	LogLevel uint32
+	// LogLevel is bpf_attr.log_level: 0, or LogLevelBranch (1) or
+	// LogLevelInstruction (2), either optionally with LogLevelStats (4).
+	LogLevel LogLevel
 	// KeepStates records the register state before and after every
 	// processed instruction in Result.Steps.
 	KeepStates bool
@@ -42,10 +45,7 @@ var ErrConfig = errors.New("invalid config")
 func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	p := cfg.Profile
 	if p == nil {
-		p = RFC
-	}
-	if cfg.LogLevel > 2 {
-		return Result{}, fmt.Errorf("%w: log level %d (want 0, 1 or 2)", ErrConfig, cfg.LogLevel)
+		p = Default
 	}
 	ctx := cfg.Env
 	if ctx == nil {
@@ -60,8 +60,15 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		}
 		return r
 	}
-	if !cfg.ProgType.Modeled() {
+	if !cfg.ProgType.Known() {
 		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
+	}
+	if !cfg.ProgType.Modeled() {
+		r := Result{Verdict: Unsupported, Insn: -1, Message: fmt.Sprintf("program type %s is not modeled yet", cfg.ProgType)}
+		if cfg.Explain {
+			r.Checks = []Check{{Insn: -1, Step: -1, Func: "bpf_prog_load", What: r.Message}}
+		}
+		return r, nil
 	}
 	if len(slots) == 0 || len(slots) > MaxInsns {
 		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
@@ -70,6 +77,10 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
 		// refuses nonzero bytes past it.
 		return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the 5.9 structure (fd_array)"), nil
+	}
+	if cfg.LogLevel&^p.logMask() != 0 {
+		// bpf_vlog_init (kernel/bpf/log.c): a level outside BPF_LOG_MASK.
+		return early(EINVAL, "bpf_vlog_init", fmt.Sprintf("log_level %d has bits outside BPF_LOG_MASK (%d)", cfg.LogLevel, p.logMask())), nil
 	}
 	e := newEnv(p, cfg, ctx, slots)
 	err := e.check()
@@ -85,7 +96,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if ke == nil || ke.verdict == Reject {
 		e.printStats()
 	}
-	res := Result{Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps, Checks: e.checks}
+	res := Result{Verdict: Accept, Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps, Checks: e.checks}
 	if ke != nil {
 		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn
 	}
@@ -124,6 +135,7 @@ type env struct {
 	arena         *btfctx.Map
 
 	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
+	start    time.Time // for the "verification time" line
 
 	hasJumps bool // a jump, call or PSEUDO_FUNC load other than exit exists
 
@@ -191,7 +203,8 @@ func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env
 		ctx:      ctx,
 		orig:     slots,
 		aux:      make([]auxData, len(slots)),
-		log:      vlog{level: cfg.LogLevel},
+		log:      vlog{level: uint32(cfg.LogLevel)},
+		start:    time.Now(),
 		explored: map[int][]*storedState{},
 		lastBTF:  btfResult{reg: -1},
 		lastUsed: -1,
@@ -325,5 +338,21 @@ func (e *env) stats() Stats {
 // printStats is print_verification_stats: always printed once bpf_check
 // ran, whatever the outcome.
 func (e *env) printStats() {
+	if LogLevel(e.log.level)&LogLevelStats != 0 {
+		// Divergence from print_verification_stats (kernel/bpf/verifier.c):
+		// the time is the simulator's own, from the start of Verify, not
+		// the kernel's; a log at this level is not deterministic.
+		e.log.printf("verification time %d usec\n", time.Since(e.start).Microseconds())
+		e.log.write("stack depth ")
+		// stack_depth is 0 in every subprog: a stack access ends the walk
+		// unsupported, before the stats are printed.
+		for i := range e.subprogs {
+			if i > 0 {
+				e.log.write("+")
+			}
+			e.log.write("0")
+		}
+		e.log.write("\n")
+	}
 	e.log.printf(msgVerifierStats+"\n", e.processed, MaxInsns, e.maxPerInsn, e.total, e.peak, 0)
 }

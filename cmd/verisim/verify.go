@@ -145,7 +145,7 @@ func (v *verifyFlags) config() (verifier.Config, btfctx.Options, error) {
 	if err != nil {
 		return cfg, opts, usageError{err}
 	}
-	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: uint32(*v.logLevel)}, opts, nil
+	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: verifier.LogLevel(*v.logLevel)}, opts, nil
 }
 
 // kernelData sets up BTF and kallsyms. Files named on the command line are
