@@ -24,7 +24,7 @@ import (
 // kernel is this machine's vmlinux BTF (shipped with the fixtures) and the
 // kallsyms lines the objects need (recorded with them).
 var kernel = sync.OnceValue(func() btfctx.Options {
-	opts := fixtures.ShippedOptions("../../fixtures/testdata")
+	opts := fixtures.ShippedOptions()
 	opts.Kallsyms = btfctx.Once(func() (*btfctx.Kallsyms, error) { return btfctx.LoadKallsymsFile("testdata/kallsyms") })
 	return opts
 })

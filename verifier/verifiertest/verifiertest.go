@@ -2,19 +2,24 @@
 // say about a program, without root:
 //
 //	func TestProg(t *testing.T) {
-//		res := verifiertest.VerifyObject(t, "prog.o", "my_prog", verifier.Linux618)
-//		if d := cmp.Diff(verifiertest.Accepted(), res, verifiertest.Outcome); d != "" {
-//			t.Error(d)
-//		}
+//		res := verifiertest.Object(t, "prog.o", "my_prog")
+//		verifiertest.Expect(t, res, verifiertest.Accepted())
 //	}
 //
-// Programs can be an object file's program, an *ebpf.ProgramSpec, an
-// asm.Instructions or raw slots. Kernel data (vmlinux BTF, kallsyms) comes
-// from the running machine when readable.
+// A program can be an object file's program (Object), an
+// asm.Instructions (Instructions), an *ebpf.ProgramSpec (ProgramSpec) or
+// raw slots (Slots). Each verifies under verifier.Default unless
+// WithProfile says otherwise, with the kernel data shipped for that
+// profile (kernel/vmlinux), so a test gives the same answer on every
+// machine; WithKernel or WithHostKernel choose other data.
+//
+// A program that reaches something verisim does not model fails the test,
+// naming the instruction: an unsupported verdict is no answer.
+// WithSkipUnsupported turns that into a skip.
 package verifiertest
 
 import (
-	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -24,6 +29,7 @@ import (
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/kernel/vmlinux"
 	"github.com/verisim/verisim/verifier"
 	"github.com/verisim/verisim/verifier/object"
 )
@@ -41,62 +47,152 @@ func Rejected(errno verifier.Errno, message string, insn int) verifier.Result {
 	return verifier.Result{Verdict: verifier.Reject, Errno: errno, Message: message, Insn: insn}
 }
 
-// HostKernel reads this machine's /sys/kernel/btf/vmlinux and
-// /proc/kallsyms, each only if readable, only when first needed and at most
-// once per test binary (btfctx.Host).
-func HostKernel() btfctx.Options { return btfctx.Host() }
-
-// VerifyObject loads program from the ELF object at path, relocated the
-// way profile p's libbpf does, and verifies it under p. It fails the test
-// on a loader error.
-func VerifyObject(t testing.TB, path, program string, p *verifier.Profile) verifier.Result {
+// Expect fails the test when got's outcome (Outcome) is not want's, with
+// the difference and got's verifier log.
+func Expect(t testing.TB, got, want verifier.Result) {
 	t.Helper()
-	k := HostKernel()
-	obj, err := object.LoadFile(path, object.Options{Profile: p, Kernel: k})
-	if err != nil {
-		t.Fatal(err)
+	if d := cmp.Diff(want, got, Outcome); d != "" {
+		t.Errorf("verifier outcome (-want +got):\n%s\nverifier log:\n%s", d, strings.Join(got.Log, "\n"))
 	}
+}
+
+// An Option changes how a program is verified.
+type Option func(*options)
+
+type options struct {
+	profile     *verifier.Profile
+	kernel      *btfctx.Options
+	level       verifier.LogLevel
+	progType    verifier.ProgType
+	decl        btfctx.Decl
+	skipUnsupp  bool
+	hasProgType bool
+}
+
+// WithProfile verifies under p instead of verifier.Default.
+func WithProfile(p *verifier.Profile) Option { return func(o *options) { o.profile = p } }
+
+// WithKernel uses k for vmlinux BTF and kallsyms instead of the data
+// shipped for the profile.
+func WithKernel(k btfctx.Options) Option { return func(o *options) { o.kernel = &k } }
+
+// WithHostKernel uses this machine's /sys/kernel/btf/vmlinux and
+// /proc/kallsyms, each only if readable, read at most once per test binary
+// (btfctx.Host). The answer then depends on the machine.
+func WithHostKernel() Option { return WithKernel(btfctx.Host()) }
+
+// WithLogLevel sets the log level (default verifier.LogLevelInstruction, so
+// that Expect shows the whole log).
+func WithLogLevel(l verifier.LogLevel) Option { return func(o *options) { o.level = l } }
+
+// WithProgType sets the program type of Instructions and Slots (default
+// socket_filter) and overrides a ProgramSpec's or an object's.
+func WithProgType(pt verifier.ProgType) Option {
+	return func(o *options) { o.progType, o.hasProgType = pt, true }
+}
+
+// WithDecl declares the fds the instructions name (maps, BTF objects,
+// files). Objects declare their own.
+func WithDecl(d btfctx.Decl) Option { return func(o *options) { o.decl = d } }
+
+// WithSkipUnsupported skips the test, instead of failing it, when the
+// program reaches something verisim does not model.
+func WithSkipUnsupported() Option { return func(o *options) { o.skipUnsupp = true } }
+
+func build(opts []Option) options {
+	o := options{profile: verifier.Default, level: verifier.LogLevelInstruction, progType: verifier.SocketFilter}
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+func (o *options) kernelData(t testing.TB) btfctx.Options {
+	t.Helper()
+	if o.kernel != nil {
+		return *o.kernel
+	}
+	k, ok := vmlinux.Options(o.profile.Name)
+	if !ok {
+		t.Fatalf("verifiertest: no kernel data is shipped for profile %s (have %v): give WithKernel", o.profile.Name, vmlinux.Kernels())
+	}
+	return k
+}
+
+// Instructions verifies prog.
+func Instructions(t testing.TB, prog asm.Instructions, opts ...Option) verifier.Result {
+	t.Helper()
+	slots, err := insn.FromAsm(prog)
+	if err != nil {
+		t.Fatalf("verifiertest: %v", err)
+	}
+	o := build(opts)
+	return run(t, slots, &o)
+}
+
+// ProgramSpec verifies spec's instructions as a program of its type. Maps
+// it refers to must already carry fds that WithDecl declares.
+func ProgramSpec(t testing.TB, spec *ebpf.ProgramSpec, opts ...Option) verifier.Result {
+	t.Helper()
+	slots, err := insn.FromAsm(spec.Instructions)
+	if err != nil {
+		t.Fatalf("verifiertest: program %s: %v", spec.Name, err)
+	}
+	o := build(opts)
+	if !o.hasProgType {
+		o.progType = verifier.ProgTypeOf(spec.Type)
+	}
+	return run(t, slots, &o)
+}
+
+// Slots verifies raw slots.
+func Slots(t testing.TB, slots []insn.Slot, opts ...Option) verifier.Result {
+	t.Helper()
+	o := build(opts)
+	return run(t, slots, &o)
+}
+
+// Object loads program from the ELF object at path, relocated the way the
+// profile's libbpf does, and verifies it. It fails the test on a loader
+// error.
+func Object(t testing.TB, path, program string, opts ...Option) verifier.Result {
+	t.Helper()
+	o := build(opts)
+	obj, err := object.LoadFile(path, object.Options{Profile: o.profile, Kernel: o.kernelData(t)})
+	if err != nil {
+		t.Fatalf("verifiertest: %v", err)
+	}
+	var names []string
 	for _, prog := range obj.Programs {
 		if prog.Name == program {
-			return verify(t, prog.Slots, prog.ProgType, prog.Decl, p, k)
+			if !o.hasProgType {
+				o.progType = prog.ProgType
+			}
+			o.decl = prog.Decl
+			return run(t, prog.Slots, &o)
 		}
+		names = append(names, prog.Name)
 	}
-	t.Fatalf("%s has no program %q", path, program)
+	t.Fatalf("verifiertest: %s has no program %q (it has %s)", path, program, strings.Join(names, ", "))
 	return verifier.Result{}
 }
 
-// Verify verifies prog, one of []insn.Slot, asm.Instructions or
-// *ebpf.ProgramSpec (whose maps, if any, must already carry fds declared in
-// decl), as a program of type pt under p.
-func Verify(t testing.TB, prog any, pt verifier.ProgType, decl btfctx.Decl, p *verifier.Profile) verifier.Result {
+func run(t testing.TB, slots []insn.Slot, o *options) verifier.Result {
 	t.Helper()
-	var slots []insn.Slot
-	var err error
-	switch prog := prog.(type) {
-	case []insn.Slot:
-		slots = prog
-	case asm.Instructions:
-		slots, err = insn.FromAsm(prog)
-	case *ebpf.ProgramSpec:
-		slots, err = insn.FromAsm(prog.Instructions)
-	default:
-		err = fmt.Errorf("verifiertest.Verify: %T is not a program", prog)
-	}
+	ctx, err := btfctx.New(o.decl, o.kernelData(t))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("verifiertest: %v", err)
 	}
-	return verify(t, slots, pt, decl, p, HostKernel())
-}
-
-func verify(t testing.TB, slots []insn.Slot, pt verifier.ProgType, decl btfctx.Decl, p *verifier.Profile, k btfctx.Options) verifier.Result {
-	t.Helper()
-	ctx, err := btfctx.New(decl, k)
+	res, err := verifier.Verify(slots, verifier.Config{Profile: o.profile, ProgType: o.progType, Env: ctx, LogLevel: o.level})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("verifiertest: %v", err)
 	}
-	res, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: 2})
-	if err != nil {
-		t.Fatal(err)
+	if res.Verdict == verifier.Unsupported {
+		msg := "verisim does not model this program under " + o.profile.Name + ": " + res.String()
+		if o.skipUnsupp {
+			t.Skip(msg)
+		}
+		t.Fatal(msg)
 	}
 	return res
 }
