@@ -1,10 +1,10 @@
 package btfctx
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/cilium/ebpf/btf"
@@ -90,14 +90,20 @@ func LoadBTF(name string, r io.ReaderAt) (*BTF, error) {
 	return b, nil
 }
 
-// LoadBTFFile reads a raw BTF blob from path.
-func LoadBTFFile(path string) (*BTF, error) {
-	f, err := os.Open(path)
+// LoadBTFFile reads a raw BTF blob of at most MaxBTFSize bytes from path
+// (a file, FIFO or device).
+func LoadBTFFile(path string) (*BTF, error) { return loadBTFFile(path, MaxBTFSize) }
+
+// LoadUserBTFFile reads a BTF blob that stands for an object BPF_BTF_LOAD
+// made: at most MaxLoadBTFSize bytes, the kernel's BTF_MAX_SIZE.
+func LoadUserBTFFile(path string) (*BTF, error) { return loadBTFFile(path, MaxLoadBTFSize) }
+
+func loadBTFFile(path string, limit int64) (*BTF, error) {
+	b, err := readBTF(path, limit)
 	if err != nil {
-		return nil, fmt.Errorf("btf: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	return LoadBTF(path, f)
+	return LoadBTF(path, bytes.NewReader(b))
 }
 
 func (b *BTF) has(id uint32) bool {

@@ -83,7 +83,7 @@ type Options struct {
 	Vmlinux  Loader[*BTF]
 	Kallsyms Loader[*Kallsyms]
 	// LoadBTFFile loads a BTFDecl source other than "vmlinux"; nil means
-	// LoadBTFFile.
+	// LoadUserBTFFile.
 	LoadBTFFile func(path string) (*BTF, error)
 }
 
@@ -105,7 +105,7 @@ func New(d Decl, opts Options) (*Context, error) {
 	}
 	load := opts.LoadBTFFile
 	if load == nil {
-		load = LoadBTFFile
+		load = LoadUserBTFFile
 	}
 	claim := func(fd int32, k FDKind) error {
 		if fd < 0 {

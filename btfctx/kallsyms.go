@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -60,14 +59,39 @@ func ParseKallsyms(r io.Reader) (*Kallsyms, error) {
 	return k, nil
 }
 
-// LoadKallsymsFile parses a kallsyms listing from path.
+// LoadKallsymsFile parses a kallsyms listing of at most MaxKallsymsSize
+// bytes from path (a file, FIFO or device; /proc/kallsyms reports size 0,
+// so the limit is checked while reading).
 func LoadKallsymsFile(path string) (*Kallsyms, error) {
-	f, err := os.Open(path)
+	f, err := OpenLimit(path, MaxKallsymsSize)
 	if err != nil {
 		return nil, fmt.Errorf("kallsyms: %w", err)
 	}
 	defer f.Close()
-	return ParseKallsyms(f)
+	lr := &limitReader{r: f, n: MaxKallsymsSize + 1}
+	k, err := ParseKallsyms(lr)
+	if lr.n <= 0 {
+		return nil, fmt.Errorf("kallsyms: %s: %w: more than %d bytes", path, ErrTooLarge, MaxKallsymsSize)
+	}
+	return k, err
+}
+
+// limitReader is io.LimitReader that lets the caller see the limit was hit.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
 }
 
 // restrictedBase is the stand-in address range for a restricted listing.

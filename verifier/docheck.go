@@ -120,7 +120,13 @@ func (e *env) doCheck() error {
 				return err
 			}
 			if e.cfg.KeepStates {
-				e.steps = append(e.steps, Step{Insn: idx, Prev: from, Before: e.before, Regs: e.cur.regs})
+				st := Step{Insn: idx, Prev: from, Before: e.before, Regs: e.cur.regs}
+				if e.cfg.Observer != nil {
+					e.cfg.Observer.Step(st)
+				} else {
+					e.steps = append(e.steps, st)
+				}
+				e.nsteps++
 			}
 			exit = done
 			idx = next

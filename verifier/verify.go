@@ -29,6 +29,18 @@ type Config struct {
 	KeepStates bool
 	// Explain records every check the verifier makes in Result.Checks.
 	Explain bool
+	// Observer, when set, receives the checks (with Explain) and steps
+	// (with KeepStates) as they happen, instead of Result.Checks and
+	// Result.Steps: memory then stays independent of the number of steps.
+	Observer Observer
+}
+
+// Observer receives a verification as it runs (Config.Observer).
+type Observer interface {
+	// Check is each check, in the order the kernel makes them.
+	Check(Check)
+	// Step is each processed instruction, after its checks.
+	Step(Step)
 }
 
 // MaxInsns is the privileged program size limit
@@ -53,22 +65,27 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	}
 	// bpf_prog_load (kernel/bpf/syscall.c): these fail before the verifier
 	// runs, so there is no log at all.
-	early := func(errno Errno, fn, what string) Result {
-		r := Result{Verdict: Reject, Errno: errno, Insn: -1}
-		if cfg.Explain {
-			r.Checks = []Check{{Insn: -1, Step: -1, Func: fn, What: what}}
+	only := func(r Result, fn, what string) Result {
+		if !cfg.Explain {
+			return r
+		}
+		c := Check{Insn: -1, Step: -1, Func: fn, What: what}
+		if cfg.Observer != nil {
+			cfg.Observer.Check(c)
+		} else {
+			r.Checks = []Check{c}
 		}
 		return r
+	}
+	early := func(errno Errno, fn, what string) Result {
+		return only(Result{Verdict: Reject, Errno: errno, Insn: -1}, fn, what)
 	}
 	if !cfg.ProgType.Known() {
 		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
 	}
 	if !cfg.ProgType.Modeled() {
-		r := Result{Verdict: Unsupported, Insn: -1, Message: fmt.Sprintf("program type %s is not modeled yet", cfg.ProgType)}
-		if cfg.Explain {
-			r.Checks = []Check{{Insn: -1, Step: -1, Func: "bpf_prog_load", What: r.Message}}
-		}
-		return r, nil
+		msg := fmt.Sprintf("program type %s is not modeled yet", cfg.ProgType)
+		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
 	}
 	if len(slots) == 0 || len(slots) > MaxInsns {
 		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
@@ -136,6 +153,7 @@ type env struct {
 
 	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
 	start    time.Time // for the "verification time" line
+	nsteps   int       // do_check steps so far (Result.Steps' length without an Observer)
 
 	hasJumps bool // a jump, call or PSEUDO_FUNC load other than exit exists
 
@@ -256,14 +274,22 @@ func (e *env) unsupported(format string, args ...any) error {
 // that held.
 func (e *env) passed(format string, args ...any) {
 	if e.cfg.Explain {
-		e.checks = append(e.checks, Check{Insn: e.at, Step: e.step(), Func: e.fn, What: fmt.Sprintf(format, args...), OK: true})
+		e.record(Check{Insn: e.at, Step: e.step(), Func: e.fn, What: fmt.Sprintf(format, args...), OK: true})
 	}
 }
 
 func (e *env) failed(what string) {
 	if e.cfg.Explain {
-		e.checks = append(e.checks, Check{Insn: e.at, Step: e.step(), Func: e.fn, What: what})
+		e.record(Check{Insn: e.at, Step: e.step(), Func: e.fn, What: what})
 	}
+}
+
+func (e *env) record(c Check) {
+	if e.cfg.Observer != nil {
+		e.cfg.Observer.Check(c)
+		return
+	}
+	e.checks = append(e.checks, c)
 }
 
 // step is the index the current do_check step will have in Result.Steps.
@@ -271,7 +297,7 @@ func (e *env) step() int {
 	if !e.inDoCheck {
 		return -1
 	}
-	return len(e.steps)
+	return e.nsteps
 }
 
 // enter sets the kernel function and instruction that checks are about;

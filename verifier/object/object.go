@@ -23,8 +23,8 @@ import (
 
 // Options are the loader's inputs besides the object.
 type Options struct {
-	// Profile selects the libbpf behaviour: the seed's (rfc, the default)
-	// or today's (6.18).
+	// Profile selects the libbpf behaviour: the seed's (rfc) or today's
+	// (6.18); nil means verifier.Default.
 	Profile *verifier.Profile
 	// Kernel is where vmlinux BTF and kallsyms come from (btfctx.Options).
 	Kernel btfctx.Options
@@ -78,7 +78,7 @@ type extern struct {
 
 // LoadFile reads an ELF object from path.
 func LoadFile(path string, opts Options) (*Object, error) {
-	b, err := os.ReadFile(path)
+	b, err := btfctx.ReadFileLimit(path, MaxObjectSize)
 	if err != nil {
 		return nil, err
 	}
@@ -89,15 +89,19 @@ func LoadFile(path string, opts Options) (*Object, error) {
 	return obj, nil
 }
 
-// Load reads an ELF object.
+// MaxObjectSize bounds an ELF object (the largest of the kernel's verifier
+// selftest objects is under 1 MB).
+const MaxObjectSize = 32 << 20
+
+// Load reads an ELF object of at most MaxObjectSize bytes.
 func Load(r io.ReaderAt, opts Options) (*Object, error) {
-	raw, err := io.ReadAll(io.NewSectionReader(r, 0, 1<<40))
+	raw, err := btfctx.ReadLimit(io.NewSectionReader(r, 0, MaxObjectSize+1), "object", MaxObjectSize)
 	if err != nil {
 		return nil, err
 	}
 	p := opts.Profile
 	if p == nil {
-		p = verifier.RFC
+		p = verifier.Default
 	}
 	first := opts.FirstFD
 	if first == 0 {
