@@ -24,7 +24,10 @@ type Kallsyms struct {
 func ParseKallsyms(r io.Reader) (*Kallsyms, error) {
 	k := &Kallsyms{addrs: map[string]uint64{}, restricted: true}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	// A line is an address, a type, a name of at most KSYM_NAME_LEN (512)
+	// bytes and a module name: 4 KiB is plenty.
+	const maxLine = 4 << 10
+	sc.Buffer(make([]byte, 0, maxLine), maxLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -53,7 +56,9 @@ func ParseKallsyms(r io.Reader) (*Kallsyms, error) {
 			k.addrs[f[2]] = addr
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); err == bufio.ErrTooLong {
+		return nil, fmt.Errorf("kallsyms line %d: %w: longer than %d bytes", line+1, ErrCorrupt, maxLine)
+	} else if err != nil {
 		return nil, fmt.Errorf("kallsyms: %w", err)
 	}
 	return k, nil

@@ -94,7 +94,7 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("explain's verification differs from verify's: %v %v %q %d", r3.Verdict, r3.Errno, r3.Message, r3.Insn)
 		}
 		ex.Render(io.Discard, explain.Style{Color: true})
-		d, err := explain.BuildDiff(in.Slots, cfg)
+		d, err := explain.BuildDiff(in.Slots, cfg, verifier.RFC, verifier.Linux618)
 		if err != nil {
 			t.Fatal(err)
 		}

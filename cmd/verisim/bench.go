@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -52,9 +53,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per stream")
-	kernel := fs.String("kernel", "6.18", "kernel profile of the simulator: rfc or 6.18")
-	sizes := fs.String("sizes", "1000,100000,1000000", "stream sizes in slots, comma separated")
-	minTime := fs.Duration("time", 300*time.Millisecond, "minimum total time of each measurement (the fastest run is reported)")
+	kernel := fs.String("kernel", verifier.Default.Name, "kernel profile of the simulator: "+strings.Join(profileNames(), " or "))
+	sizes := fs.String("sizes", "1000,100000,1000000", "sizes in slots of the ldimm64, maps64 and branchy streams, comma separated")
+	kernelStream := fs.Bool("kernel-stream", true, "also time ldimm64-200k, the stream of the comparison with the kernel")
+	minTime := fs.Duration("time", 300*time.Millisecond, "minimum total time of each measurement, more than 0 (the fastest run is reported)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: verisim bench [flags]\n\nTime the simulator, the live kernel (as root, on the profile's kernel) and\ncilium/ebpf's decoder on the same generated streams.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
@@ -63,6 +69,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 	}
 	if fs.NArg() != 0 {
 		return 2, usagef("bench takes no arguments")
+	}
+	if *minTime <= 0 {
+		return 2, usagef("--time %v: want a duration more than 0", *minTime)
 	}
 	p, err := verifier.ProfileByName(*kernel)
 	if err != nil {
@@ -96,9 +105,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 		liveErr = fmt.Errorf("the running kernel is %s, the simulator profile %s", oracle.Release(), p.Name)
 	}
 
-	streams := append([]fixtures.BenchStream{fixtures.KernelBenchStream(p, k)}, fixtures.BenchStreams(p, k, ns...)...)
+	var streams []fixtures.BenchStream
+	if *kernelStream {
+		streams = append(streams, fixtures.KernelBenchStream(p, k))
+	}
+	streams = append(streams, fixtures.BenchStreams(p, k, ns...)...)
+	progress := isTerminal(stderr)
 	var results []benchResult
-	for _, s := range streams {
+	for i, s := range streams {
+		if progress {
+			fmt.Fprintf(stderr, "\rbench: %s (%d of %d)\x1b[K", s.Name, i+1, len(streams))
+		}
 		ctx, err := btfctx.New(s.Decl, opts)
 		if err != nil {
 			return 2, err
@@ -132,6 +149,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) (int, error) {
 			r.KernelNsPerInsn = &v
 		}
 		results = append(results, r)
+	}
+	if progress {
+		fmt.Fprint(stderr, "\r\x1b[K")
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

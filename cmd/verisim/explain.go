@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"os"
@@ -16,72 +17,85 @@ func colorFor(w io.Writer) bool {
 	if _, set := os.LookupEnv("NO_COLOR"); set {
 		return false
 	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return isTerminal(w)
 }
 
-// cmdExplain is "verisim explain [verify's flags] FILE".
+// cmdExplain is "verisim explain [verify's flags] FILE...".
 func cmdExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("explain", stderr)
-	targets, done, err := v.setup(args, stdin)
-	if done || err != nil {
-		return exitStatus(err), err
+	files, err := v.parse(args)
+	if err != nil {
+		return v.fail(stdout, err)
 	}
-	status := 0
-	for _, t := range targets {
-		ex, res, err := explain.Build(t.slots, t.cfg)
+	ps, err := v.profiles()
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	cfg, opts, err := v.config(ps[0])
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	rep := newReporter(v, files, stdout, stderr)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	rep.stdout = w
+	rep.enc = json.NewEncoder(w)
+	v.each(files, stdin, cfg, opts, rep, func(t target) error {
+		if !*v.json {
+			t.header(w, rep.manyFiles)
+		}
+		res, err := explain.Stream(w, t.slots, t.cfg, explain.Output{JSON: *v.json, Style: explain.Style{Color: colorFor(stdout)},
+			Meta: explain.Meta{File: t.file, Program: t.program, Section: t.section}})
 		if err != nil {
-			return 2, err
+			return err
 		}
-		if !res.Accepted() {
-			status = 1
-		}
-		if *v.json {
-			if err := json.NewEncoder(stdout).Encode(struct {
-				Program string `json:"program,omitempty"`
-				explain.Explanation
-			}{t.program, ex}); err != nil {
-				return 2, err
-			}
-			continue
-		}
-		t.header(stdout)
-		ex.Render(stdout, explain.Style{Color: colorFor(stdout)})
-	}
-	return status, nil
+		rep.status = worse(rep.status, statusOf(res.Verdict))
+		return w.Flush()
+	})
+	return rep.status, nil
 }
 
-// cmdDiff is "verisim diff [verify's flags] FILE": both profiles.
+// cmdDiff is "verisim diff [verify's flags] FILE...": two profiles.
 func cmdDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("diff", stderr)
-	targets, done, err := v.setup(args, stdin)
-	if done || err != nil {
-		return exitStatus(err), err
+	files, err := v.parse(args)
+	if err != nil {
+		return v.fail(stdout, err)
 	}
-	status := 0
-	for _, t := range targets {
-		d, err := explain.BuildDiff(t.slots, t.cfg)
+	ps, err := v.profiles()
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	// The kernel data and fds are the same for both sides: the first
+	// profile's shipped data unless --btf and --kallsyms say otherwise.
+	cfg, opts, err := v.config(ps[0])
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	rep := newReporter(v, files, stdout, stderr)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	rep.stdout = w
+	rep.enc = json.NewEncoder(w)
+	v.each(files, stdin, cfg, opts, rep, func(t target) error {
+		if !*v.json {
+			t.header(w, rep.manyFiles)
+		}
+		same, err := explain.StreamDiff(w, t.slots, t.cfg, ps[0], ps[1], explain.Output{JSON: *v.json, Style: explain.Style{Color: colorFor(stdout)},
+			Meta: explain.Meta{File: t.file, Program: t.program, Section: t.section}})
 		if err != nil {
-			return 2, err
+			return err
 		}
-		if !d.Same {
-			status = 1
+		if !same {
+			rep.status = worse(rep.status, exitReject)
 		}
-		if *v.json {
-			if err := json.NewEncoder(stdout).Encode(struct {
-				Program string `json:"program,omitempty"`
-				explain.Diff
-			}{t.program, d}); err != nil {
-				return 2, err
-			}
-			continue
-		}
-		t.header(stdout)
-		d.Render(stdout, explain.Style{Color: colorFor(stdout)})
-	}
-	return status, nil
+		return w.Flush()
+	})
+	return rep.status, nil
+}
+
+// termios reports whether f is a terminal.
+func termios(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }

@@ -34,6 +34,8 @@ func TestVerifyJSON(t *testing.T) {
 		t.Fatalf("output is not one JSON object: %v\n%s", err, out)
 	}
 	want := map[string]any{
+		"file": ex + "r0-not-written.bin", "kernel": "6.18", "prog_type": "socket_filter",
+		"stats":   map[string]any{"processed": float64(2), "max_states_per_insn": float64(0), "total_states": float64(0), "peak_states": float64(0)},
 		"verdict": "reject", "accepted": false, "errno": "EACCES", "error": "R0 !read_ok", "insn": float64(2),
 		"log": []any{
 			"0: R1=ctx() R10=fp0",
@@ -113,7 +115,7 @@ func TestVerifyBadInput(t *testing.T) {
 		{"odd length", []string{"verify", odd}, "is not a multiple of 8"},
 		{"too many slots", []string{"verify", big}, "more than the kernel's limit of 1000000"},
 		{"unknown flag", []string{"verify", "--frobnicate", good}, "flag provided but not defined"},
-		{"no file", []string{"verify"}, "want exactly one FILE"},
+		{"no file", []string{"verify"}, "want at least one FILE"},
 		{"missing file", []string{"verify", filepath.Join(dir, "nope.bin")}, "no such file"},
 		{"bad map type", []string{"verify", "--map", "fd=3,type=arr,key=4,value=4,entries=1", good}, `unknown map type "arr"`},
 		{"map without entries", []string{"verify", "--map", "fd=3,type=array,key=4,value=4", good}, "entries= is required"},

@@ -2,7 +2,9 @@ package explain
 
 import (
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
@@ -67,84 +69,189 @@ type Diff struct {
 	Changes []Change `json:"changes"`
 }
 
-// BuildDiff verifies slots in both profiles (cfg.Profile is ignored).
-func BuildDiff(slots []insn.Slot, cfg verifier.Config) (Diff, error) {
-	var d Diff
-	var res [2]verifier.Result
-	for i, p := range verifier.Profiles() {
+// BuildDiff verifies slots under profiles a and b (cfg.Profile is
+// ignored) and holds both explanations in memory; StreamDiff writes a diff
+// as it goes.
+func BuildDiff(slots []insn.Slot, cfg verifier.Config, a, b *verifier.Profile) (Diff, error) {
+	cmp, err := compare(slots, cfg, a, b)
+	if err != nil {
+		return Diff{}, err
+	}
+	d := cmp.diff(slots, cfg.Env)
+	for i, p := range []*verifier.Profile{a, b} {
 		c := cfg
 		c.Profile = p
-		ex, r, err := Build(slots, c)
+		ex, _, err := Build(slots, c)
 		if err != nil {
 			return Diff{}, err
 		}
-		res[i] = r
-		d.Sides = append(d.Sides, Side{p.Name, ex.Verdict, ex.Errno, ex.Error, ex.Insn, ex})
-	}
-	a, b := d.Sides[0], d.Sides[1]
-	d.Same = a.Verdict == b.Verdict && a.Errno == b.Errno && a.Error == b.Error && a.Insn == b.Insn
-	d.Divergences = divergences(slots, res, d.Sides)
-	d.Changes = changes(slots, cfg.Env, res, d.Same)
-	if d.Divergences == nil {
-		d.Divergences = []string{}
-	}
-	if d.Changes == nil {
-		d.Changes = []Change{}
+		d.Sides[i].Explain = ex
 	}
 	return d, nil
 }
 
-func sameReg(x, y regstate.Reg) bool {
-	mapID := func(r regstate.Reg) int {
-		if r.Map == nil {
-			return -1
+// StreamDiff writes the diff of slots under a and b to w: text, or one
+// JSON object (the encoding of Diff) with each side's explanation
+// streamed. It reports whether the two verdicts are the same. Memory stays
+// independent of the number of steps.
+func StreamDiff(w io.Writer, slots []insn.Slot, cfg verifier.Config, a, b *verifier.Profile, out Output) (bool, error) {
+	if !out.JSON {
+		cmp, err := compare(slots, cfg, a, b)
+		if err != nil {
+			return false, err
 		}
-		return r.Map.ID
+		d := cmp.diff(slots, cfg.Env)
+		d.Render(w, out.Style)
+		return d.Same, nil
 	}
-	return x.Type == y.Type && x.Flags == y.Flags && x.Known == y.Known && x.Value == y.Value && x.Off == y.Off &&
-		x.BTFID == y.BTFID && x.MemSize == y.MemSize && x.Width32 == y.Width32 && mapID(x) == mapID(y)
+	// JSON: each side's explanation streams first, its verdict after it,
+	// and the comparison (a second run of both, in lockstep) comes last.
+	j := &jsonSink{w: w}
+	j.write(raw("{"))
+	for _, f := range [][2]string{{"file", out.Meta.File}, {"program", out.Meta.Program}, {"section", out.Meta.Section}} {
+		if f[1] != "" {
+			j.write(raw(`"`+f[0]+`":`), f[1], raw(","))
+		}
+	}
+	j.write(raw(`"sides":[`))
+	for i, p := range []*verifier.Profile{a, b} {
+		if i > 0 {
+			j.write(raw(","))
+		}
+		j.write(raw(`{"profile":`), p.Name, raw(`,"explain":`))
+		if j.err != nil {
+			return false, j.err
+		}
+		c := cfg
+		c.Profile = p
+		r, err := Stream(w, slots, c, Output{JSON: true, embedded: true})
+		if err != nil {
+			return false, err
+		}
+		j.write(raw(`,"verdict":`), r.Verdict.String(), raw(`,"errno":`), r.Errno.String(), raw(`,"error":`), r.Message, raw(`,"insn":`), r.Insn, raw("}"))
+	}
+	cmp, err := compare(slots, cfg, a, b)
+	if err != nil {
+		return false, err
+	}
+	d := cmp.diff(slots, cfg.Env)
+	j.write(raw(`],"same":`), d.Same, raw(`,"divergences":`), d.Divergences, raw(`,"changes":`), d.Changes, raw("}\n"))
+	return d.Same, j.err
 }
 
-func divergences(slots []insn.Slot, res [2]verifier.Result, sides []Side) []string {
-	var out []string
-	names := [2]string{sides[0].Profile, sides[1].Profile}
-	ps := verifier.Profiles() // the order of BuildDiff's sides
-	// The first step where the paths or the register states part.
-	n := min(len(res[0].Steps), len(res[1].Steps))
-	for k := 0; k < n; k++ {
-		s0, s1 := res[0].Steps[k], res[1].Steps[k]
-		if s0.Insn != s1.Insn {
-			out = append(out, fmt.Sprintf("step %d: %s checks insn %d, %s insn %d", k, names[0], s0.Insn, names[1], s1.Insn))
+// comparison is the two verifications of a diff, run in lockstep so that
+// the first step where they part is found without keeping the steps.
+type comparison struct {
+	ps      [2]*verifier.Profile
+	res     [2]verifier.Result
+	failed  [2]*verifier.Check
+	stepDiv string // the first step where the paths or states part, or ""
+}
+
+// stepper sends a verification's steps to a channel and keeps its last
+// failed check (verifier.Observer).
+type stepper struct {
+	ch     chan verifier.Step
+	failed *verifier.Check
+}
+
+func (s *stepper) Check(c verifier.Check) {
+	if !c.OK {
+		cc := c
+		s.failed = &cc
+	}
+}
+
+func (s *stepper) Step(st verifier.Step) { s.ch <- st }
+
+func compare(slots []insn.Slot, cfg verifier.Config, a, b *verifier.Profile) (*comparison, error) {
+	c := &comparison{ps: [2]*verifier.Profile{a, b}}
+	var obs [2]*stepper
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range c.ps {
+		obs[i] = &stepper{ch: make(chan verifier.Step, 256)}
+		vc := cfg
+		vc.Profile, vc.KeepStates, vc.Explain, vc.LogLevel, vc.Observer = c.ps[i], true, true, 0, obs[i]
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer close(obs[i].ch)
+			c.res[i], errs[i] = verifier.Verify(slots, vc)
+		}(i)
+	}
+	for k := 0; ; k++ {
+		s0, ok0 := <-obs[0].ch
+		s1, ok1 := <-obs[1].ch
+		if !ok0 || !ok1 {
 			break
 		}
-		for r := 0; r < 11; r++ {
-			if !sameReg(s0.Regs[r], s1.Regs[r]) {
-				out = append(out, fmt.Sprintf("insn %d (%s): r%d becomes %s under %s and %s under %s", s0.Insn, disasm(slots, s0.Insn), r,
-					orDash(ps[0].FormatReg(s0.Regs[r])), names[0], orDash(ps[1].FormatReg(s1.Regs[r])), names[1]))
-				break
-			}
-		}
-		if len(out) > 0 {
-			break
+		if c.stepDiv == "" {
+			c.stepDiv = c.stepDivergence(slots, k, &s0, &s1)
 		}
 	}
-	for i := range sides {
-		o := sides[1-i]
-		if sides[i].Verdict != o.Verdict || sides[i].Error != o.Error {
-			what := sides[i].Verdict
-			if sides[i].Error != "" {
-				what += ": " + sides[i].Error
+	for i := range obs {
+		for range obs[i].ch {
+		}
+	}
+	wg.Wait()
+	for i := range obs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		c.failed[i] = obs[i].failed
+	}
+	return c, nil
+}
+
+// stepDivergence says how step k of the two verifications differs, or "".
+func (c *comparison) stepDivergence(slots []insn.Slot, k int, s0, s1 *verifier.Step) string {
+	names := [2]string{c.ps[0].Name, c.ps[1].Name}
+	if s0.Insn != s1.Insn {
+		return fmt.Sprintf("step %d: %s checks insn %d, %s insn %d", k, names[0], s0.Insn, names[1], s1.Insn)
+	}
+	for r := 0; r < 11; r++ {
+		if !sameReg(s0.Regs[r], s1.Regs[r]) {
+			return fmt.Sprintf("insn %d (%s): r%d becomes %s under %s and %s under %s", s0.Insn, disasm(slots, s0.Insn), r,
+				orDash(c.ps[0].FormatReg(s0.Regs[r])), names[0], orDash(c.ps[1].FormatReg(s1.Regs[r])), names[1])
+		}
+	}
+	return ""
+}
+
+// diff assembles the Diff without the explanations.
+func (c *comparison) diff(slots []insn.Slot, ctx *btfctx.Context) Diff {
+	var d Diff
+	for i, r := range c.res {
+		d.Sides = append(d.Sides, Side{Profile: c.ps[i].Name, Verdict: r.Verdict.String(), Errno: r.Errno.String(), Error: r.Message, Insn: r.Insn})
+	}
+	a, b := d.Sides[0], d.Sides[1]
+	d.Same = a.Verdict == b.Verdict && a.Errno == b.Errno && a.Error == b.Error && a.Insn == b.Insn
+	d.Divergences = []string{}
+	if c.stepDiv != "" {
+		d.Divergences = append(d.Divergences, c.stepDiv)
+	}
+	for i := range d.Sides {
+		o := d.Sides[1-i]
+		if d.Sides[i].Verdict != o.Verdict || d.Sides[i].Error != o.Error {
+			what := d.Sides[i].Verdict
+			if d.Sides[i].Error != "" {
+				what += ": " + d.Sides[i].Error
 			}
-			if f := lastFailed(res[i]); f != nil {
+			if f := c.failed[i]; f != nil {
 				where := "the program"
 				if f.Insn >= 0 {
 					where = fmt.Sprintf("insn %d", f.Insn)
 				}
-				out = append(out, fmt.Sprintf("%s stops in %s at %s: %s", names[i], f.Func, where, what))
+				d.Divergences = append(d.Divergences, fmt.Sprintf("%s stops in %s at %s: %s", d.Sides[i].Profile, f.Func, where, what))
 			}
 		}
 	}
-	return out
+	d.Changes = changes(slots, ctx, c.res, d.Same)
+	if d.Changes == nil {
+		d.Changes = []Change{}
+	}
+	return d
 }
 
 func orDash(s string) string {
@@ -152,15 +259,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func lastFailed(r verifier.Result) *verifier.Check {
-	for i := len(r.Checks) - 1; i >= 0; i-- {
-		if !r.Checks[i].OK {
-			return &r.Checks[i]
-		}
-	}
-	return nil
 }
 
 // changes names the kernel changes that bear on this stream's differences.
@@ -232,4 +330,15 @@ func changes(slots []insn.Slot, ctx *btfctx.Context, res [2]verifier.Result, sam
 		add(chLog)
 	}
 	return out
+}
+
+func sameReg(x, y regstate.Reg) bool {
+	mapID := func(r regstate.Reg) int {
+		if r.Map == nil {
+			return -1
+		}
+		return r.Map.ID
+	}
+	return x.Type == y.Type && x.Flags == y.Flags && x.Known == y.Known && x.Value == y.Value && x.Off == y.Off &&
+		x.BTFID == y.BTFID && x.MemSize == y.MemSize && x.Width32 == y.Width32 && mapID(x) == mapID(y)
 }

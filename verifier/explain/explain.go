@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/cilium/ebpf/btf"
 
@@ -67,121 +68,231 @@ type RegChange struct {
 	After  string `json:"after"`
 }
 
-// Build verifies slots with cfg (its log level, KeepStates and Explain are
-// set here) and explains the result.
+// Build verifies slots with cfg (its log level, KeepStates, Explain and
+// Observer are set here) and explains the result. It holds every step in
+// memory; Stream writes them as they come.
 func Build(slots []insn.Slot, cfg verifier.Config) (Explanation, verifier.Result, error) {
-	p := cfg.Profile
-	if p == nil {
-		p = verifier.RFC
-	}
-	cfg.Profile, cfg.KeepStates, cfg.Explain, cfg.LogLevel = p, true, true, 0
-	res, err := verifier.Verify(slots, cfg)
+	var m memSink
+	res, err := run(slots, cfg, &m)
 	if err != nil {
 		return Explanation{}, res, err
 	}
-	ex := Explanation{Profile: p.Name, Kernel: p.Kernel, Verdict: res.Verdict.String(), Errno: res.Errno.String(),
-		Error: res.Message, Insn: res.Insn, Passes: []verifier.Check{}, Steps: []Step{}}
-	format := func(r regstate.Reg) string {
-		if r.Type == regstate.NotInit {
-			return "-"
-		}
-		return p.FormatReg(r)
-	}
+	return m.ex, res, nil
+}
 
-	// Checks of the passes before do_check, by instruction.
-	pre := map[int][]verifier.Check{}
-	var failedAt = -1
-	for _, c := range res.Checks {
-		switch {
-		case c.Step >= 0:
-		case c.Insn < 0:
-			ex.Passes = append(ex.Passes, c)
-		default:
-			if !c.OK {
-				failedAt = c.Insn
-			}
-			if c.Func != "resolve_pseudo_ldimm64" && c.Func != "replace_map_fd_with_map_ptr" && c.Func != "check_pseudo_btf_id" {
-				// check_subprogs and check_cfg name the instruction they
-				// fail at; they are program passes all the same.
-				ex.Passes = append(ex.Passes, c)
-				continue
-			}
-			pre[c.Insn] = append(pre[c.Insn], c)
-		}
+// Output is how Stream writes an explanation.
+type Output struct {
+	// JSON writes one JSON object, the encoding of Explanation (fields in
+	// another order), with Meta's fields first; otherwise text in Style.
+	JSON  bool
+	Style Style
+	Meta  Meta
+
+	embedded bool // the JSON object is a field of another (StreamDiff)
+}
+
+// Meta names what is explained, in JSON output.
+type Meta struct {
+	File    string `json:"file,omitempty"`
+	Program string `json:"program,omitempty"`
+	Section string `json:"section,omitempty"`
+}
+
+// Stream verifies slots with cfg and writes the explanation to w as the
+// verifier runs: memory stays proportional to the program, not to the
+// number of steps.
+func Stream(w io.Writer, slots []insn.Slot, cfg verifier.Config, out Output) (verifier.Result, error) {
+	var s sink = &textSink{w: w, st: out.Style}
+	if out.JSON {
+		s = &jsonSink{w: w, meta: out.Meta, embedded: out.embedded}
 	}
-	var ctx *btfctx.Context = cfg.Env
-	newStep := func(idx, from int) Step {
-		st := Step{Insn: idx, From: from, Text: disasm(slots, idx), Checks: []Checks{}}
-		st.Slots = append(st.Slots, fieldsOf(slots[idx]))
-		if slots[idx].IsLdImm64() && idx+1 < len(slots) {
-			st.Slots = append(st.Slots, fieldsOf(slots[idx+1]))
-			st.Decode = decodeLdImm64(p, ctx, slots[idx], slots[idx+1])
-		}
-		return st
+	return run(slots, cfg, s)
+}
+
+// sink receives an explanation piece by piece, in order.
+type sink interface {
+	header(ex *Explanation)
+	passes(cs []verifier.Check)
+	step(st Step)
+	end(ex *Explanation) error
+	// abort ends an explanation that Verify could not finish.
+	abort(err error)
+}
+
+// run verifies with a builder as the observer and feeds s.
+func run(slots []insn.Slot, cfg verifier.Config, s sink) (verifier.Result, error) {
+	p := cfg.Profile
+	if p == nil {
+		p = verifier.Default
 	}
-	addChecks := func(st *Step, cs []verifier.Check) {
-		for _, c := range cs {
-			fn := c.Func
-			if n := len(st.Checks); n > 0 && st.Checks[n-1].Func == fn {
-				st.Checks[n-1].Checks = append(st.Checks[n-1].Checks, c)
-				continue
-			}
-			st.Checks = append(st.Checks, Checks{Func: fn, Checks: []verifier.Check{c}})
-		}
+	b := &builder{p: p, ctx: cfg.Env, slots: slots, out: s, failedAt: -1, prev: -1,
+		pre: map[int][]verifier.Check{}, shown: make([]bool, len(slots))}
+	cfg.Profile, cfg.KeepStates, cfg.Explain, cfg.LogLevel, cfg.Observer = p, true, true, 0, b
+	ex := &Explanation{Profile: p.Name, Kernel: p.Kernel, Passes: []verifier.Check{}, Steps: []Step{}}
+	s.header(ex)
+	res, err := verifier.Verify(slots, cfg)
+	if err != nil {
+		s.abort(err)
+		return res, err
 	}
-	byStep := map[int][]verifier.Check{}
-	for _, c := range res.Checks {
-		if c.Step >= 0 {
-			byStep[c.Step] = append(byStep[c.Step], c)
-		}
-	}
-	shown := map[int]bool{}
-	prev := -1
-	nsteps := len(res.Steps)
-	if res.Verdict != verifier.Accept && len(byStep[nsteps]) > 0 {
-		nsteps++ // the failing instruction has checks but no Step
-	}
-	for k := 0; k < nsteps; k++ {
-		var idx, from int
-		var before, after [11]regstate.Reg
-		if k < len(res.Steps) {
-			s := res.Steps[k]
-			idx, from, before, after = s.Insn, s.Prev, s.Before, s.Regs
-		} else {
-			idx, from = res.Insn, -1
-			if n := len(res.Steps); n > 0 {
-				from = res.Steps[n-1].Insn
-				before = res.Steps[n-1].Regs
-				after = before
-			}
-		}
-		if from == prev {
-			from = -1
-		}
-		st := newStep(idx, from)
-		if !shown[idx] {
-			addChecks(&st, pre[idx])
-			shown[idx] = true
-		}
-		addChecks(&st, byStep[k])
-		for r := 0; r < 11; r++ {
-			b, a := format(before[r]), format(after[r])
-			if b != a {
-				st.Regs = append(st.Regs, RegChange{Reg: r, Before: b, After: a})
-			}
-		}
-		ex.Steps = append(ex.Steps, st)
-		prev = idx
-	}
-	if failedAt >= 0 && !shown[failedAt] {
-		st := newStep(failedAt, -1)
-		addChecks(&st, pre[failedAt])
-		ex.Steps = append(ex.Steps, st)
-	}
+	b.finish(res)
+	ex.Verdict, ex.Errno, ex.Error, ex.Insn = res.Verdict.String(), res.Errno.String(), res.Message, res.Insn
 	if res.Verdict != verifier.Accept {
-		ex.Why, ex.Fix = whyFix(p, ctx, slots, res)
+		ex.Why, ex.Fix = whyFix(p, cfg.Env, slots, res, b.lastFailed)
 	}
-	return ex, res, nil
+	return res, s.end(ex)
+}
+
+// builder turns the verifier's checks and steps into explanation steps
+// (verifier.Observer).
+type builder struct {
+	p     *verifier.Profile
+	ctx   *btfctx.Context
+	slots []insn.Slot
+	out   sink
+
+	passList   []verifier.Check
+	passesDone bool
+	// pre holds the checks the ld_imm64 pre-pass made of an instruction
+	// until the instruction is shown.
+	pre        map[int][]verifier.Check
+	shown      []bool
+	failedAt   int // the instruction a pass before do_check failed at
+	cur        []verifier.Check
+	prev       int // the instruction of the previous step shown
+	last       verifier.Step
+	nsteps     int
+	lastFailed *verifier.Check
+}
+
+// prePassFuncs are the passes whose checks belong to one instruction's
+// step; the others (check_subprogs, check_cfg, ...) are program checks
+// even when they name the instruction they fail at.
+func prePassFunc(fn string) bool {
+	return fn == "resolve_pseudo_ldimm64" || fn == "replace_map_fd_with_map_ptr" || fn == "check_pseudo_btf_id"
+}
+
+func (b *builder) Check(c verifier.Check) {
+	if !c.OK {
+		cc := c
+		b.lastFailed = &cc
+	}
+	switch {
+	case c.Step >= 0:
+		b.flushPasses()
+		b.cur = append(b.cur, c)
+	case c.Insn < 0:
+		b.passList = append(b.passList, c)
+	default:
+		if !c.OK {
+			b.failedAt = c.Insn
+		}
+		if !prePassFunc(c.Func) {
+			b.passList = append(b.passList, c)
+			return
+		}
+		b.pre[c.Insn] = append(b.pre[c.Insn], c)
+	}
+}
+
+func (b *builder) Step(s verifier.Step) {
+	b.flushPasses()
+	b.emit(s.Insn, s.Prev, &s.Before, &s.Regs, b.cur)
+	b.cur = b.cur[:0]
+	b.last = s
+	b.nsteps++
+}
+
+func (b *builder) flushPasses() {
+	if !b.passesDone {
+		b.passesDone = true
+		b.out.passes(b.passList)
+	}
+}
+
+func (b *builder) format(r regstate.Reg) string {
+	if r.Type == regstate.NotInit {
+		return "-"
+	}
+	return b.p.FormatReg(r)
+}
+
+func (b *builder) newStep(idx, from int) Step {
+	slots := b.slots
+	st := Step{Insn: idx, From: from, Text: disasm(slots, idx), Checks: []Checks{}}
+	st.Slots = append(st.Slots, fieldsOf(slots[idx]))
+	if slots[idx].IsLdImm64() && idx+1 < len(slots) {
+		st.Slots = append(st.Slots, fieldsOf(slots[idx+1]))
+		st.Decode = decodeLdImm64(b.p, b.ctx, slots[idx], slots[idx+1])
+	}
+	return st
+}
+
+// emit shows one instruction: the pre-pass checks of it the first time it
+// is shown, the checks of this step, and the registers it changed.
+func (b *builder) emit(idx, from int, before, after *[11]regstate.Reg, checks []verifier.Check) {
+	if from == b.prev {
+		from = -1
+	}
+	st := b.newStep(idx, from)
+	if !b.shown[idx] {
+		addChecks(&st, b.pre[idx])
+		delete(b.pre, idx)
+		b.shown[idx] = true
+	}
+	addChecks(&st, checks)
+	for r := 0; r < 11; r++ {
+		if before[r] == after[r] {
+			continue
+		}
+		bs, as := b.format(before[r]), b.format(after[r])
+		if bs != as {
+			st.Regs = append(st.Regs, RegChange{Reg: r, Before: bs, After: as})
+		}
+	}
+	b.out.step(st)
+	b.prev = idx
+}
+
+// finish shows what follows the last step: the failing instruction, which
+// has checks but no step, and the instruction an earlier pass failed at.
+func (b *builder) finish(res verifier.Result) {
+	b.flushPasses()
+	if res.Verdict != verifier.Accept && len(b.cur) > 0 {
+		from := -1
+		var regs [11]regstate.Reg
+		if b.nsteps > 0 {
+			from, regs = b.last.Insn, b.last.Regs
+		}
+		b.emit(res.Insn, from, &regs, &regs, b.cur)
+	}
+	if b.failedAt >= 0 && !b.shown[b.failedAt] {
+		st := b.newStep(b.failedAt, -1)
+		addChecks(&st, b.pre[b.failedAt])
+		b.out.step(st)
+	}
+}
+
+func addChecks(st *Step, cs []verifier.Check) {
+	for _, c := range cs {
+		if n := len(st.Checks); n > 0 && st.Checks[n-1].Func == c.Func {
+			st.Checks[n-1].Checks = append(st.Checks[n-1].Checks, c)
+			continue
+		}
+		st.Checks = append(st.Checks, Checks{Func: c.Func, Checks: []verifier.Check{c}})
+	}
+}
+
+// memSink keeps the whole explanation (Build).
+type memSink struct{ ex Explanation }
+
+func (m *memSink) header(ex *Explanation)     { m.ex = *ex }
+func (m *memSink) passes(cs []verifier.Check) { m.ex.Passes = append(m.ex.Passes, cs...) }
+func (m *memSink) step(st Step)               { m.ex.Steps = append(m.ex.Steps, st) }
+func (m *memSink) abort(error)                {}
+func (m *memSink) end(ex *Explanation) error {
+	m.ex.Verdict, m.ex.Errno, m.ex.Error, m.ex.Insn, m.ex.Why, m.ex.Fix = ex.Verdict, ex.Errno, ex.Error, ex.Insn, ex.Why, ex.Fix
+	return nil
 }
 
 func fieldsOf(s insn.Slot) Fields { return Fields{s.Code, s.Dst, s.Src, s.Off, s.Imm} }

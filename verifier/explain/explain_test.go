@@ -1,10 +1,13 @@
 package explain_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
@@ -57,7 +60,7 @@ func TestBuildChecksInOrder(t *testing.T) {
 // is named as the cause when r10 and off disagree between the profiles.
 func TestDiffChanges(t *testing.T) {
 	slots := []insn.Slot{{Code: 0x18, Dst: 10, Off: 1, Imm: 1}, {}, {Code: 0xb7}, {Code: 0x95}}
-	d, err := explain.BuildDiff(slots, cfg(t, verifier.RFC))
+	d, err := explain.BuildDiff(slots, cfg(t, verifier.RFC), verifier.RFC, verifier.Linux618)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,4 +110,76 @@ func checkLines(st explain.Step) []string {
 		}
 	}
 	return out
+}
+
+// TestStreamMatchesBuild: the streamed explanation and diff, text and
+// JSON, say exactly what the in-memory ones say, on the fixtures' streams
+// (accepted, rejected at every pass, oops, unsupported, branches).
+func TestStreamMatchesBuild(t *testing.T) {
+	files, err := fixtures.LoadDir("../../fixtures/testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, fs := range files {
+		for i, f := range fs {
+			if i%10 != 0 || len(f.Decl.BTFs) > 0 {
+				continue
+			}
+			slots, err := f.Slots()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := verifier.ProfileByName(f.Profile)
+			pt, _ := verifier.ParseProgType(f.ProgType)
+			ctx, err := btfctx.New(f.Decl, fixtures.ShippedOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := verifier.Config{Profile: p, ProgType: pt, Env: ctx}
+			ex, res, err := explain.Build(slots, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got bytes.Buffer
+			ex.Render(&want, explain.Style{})
+			sres, err := explain.Stream(&got, slots, c, explain.Output{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want.String(), got.String()); d != "" || sres.Verdict != res.Verdict {
+				t.Errorf("%s: streamed text (-built +streamed):\n%s", f.Name, d)
+			}
+			got.Reset()
+			if _, err := explain.Stream(&got, slots, c, explain.Output{JSON: true}); err != nil {
+				t.Fatal(err)
+			}
+			var back explain.Explanation
+			if err := json.Unmarshal(got.Bytes(), &back); err != nil || strings.Count(got.String(), "\n") != 1 {
+				t.Fatalf("%s: streamed JSON is not one object on one line: %v", f.Name, err)
+			}
+			if d := cmp.Diff(ex, back, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("%s: streamed JSON (-built +streamed):\n%s", f.Name, d)
+			}
+			dw, err := explain.BuildDiff(slots, c, verifier.RFC, verifier.Linux618)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Reset()
+			if _, err := explain.StreamDiff(&got, slots, c, verifier.RFC, verifier.Linux618, explain.Output{JSON: true}); err != nil {
+				t.Fatal(err)
+			}
+			var dback explain.Diff
+			if err := json.Unmarshal(got.Bytes(), &dback); err != nil || strings.Count(got.String(), "\n") != 1 {
+				t.Fatalf("%s: streamed diff JSON is not one object on one line: %v", f.Name, err)
+			}
+			if d := cmp.Diff(dw, dback, cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("%s: streamed diff (-built +streamed):\n%s", f.Name, d)
+			}
+			n++
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d streams compared", n)
+	}
 }

@@ -9,18 +9,19 @@ import (
 	"github.com/verisim/verisim/verifier"
 )
 
-// failingInsn is the instruction the failed check was about, or -1.
-func failingInsn(res verifier.Result) int {
-	if c := lastFailed(res); c != nil {
-		return c.Insn
+// failingInsn is the instruction the failed check was about, or the
+// result's.
+func failingInsn(res verifier.Result, failed *verifier.Check) int {
+	if failed != nil {
+		return failed.Insn
 	}
 	return res.Insn
 }
 
 // whyFix says in one sentence why the verdict is not accept, and which
 // field to change to get past the check.
-func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res verifier.Result) (string, string) {
-	at := failingInsn(res)
+func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res verifier.Result, failed *verifier.Check) (string, string) {
+	at := failingInsn(res, failed)
 	var s, next insn.Slot
 	if at >= 0 && at < len(slots) {
 		s = slots[at]

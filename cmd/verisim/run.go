@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+	"github.com/verisim/verisim/verifier/object"
+)
+
+// Exit statuses.
+const (
+	exitAccept      = 0 // every program accepted (diff: the profiles agree)
+	exitReject      = 1 // a program rejected or the modeled kernel crashed (diff: they differ)
+	exitUsage       = 2 // bad usage or unreadable input
+	exitUnsupported = 3 // verisim does not model what a program reached: no answer
+)
+
+// statusOf is the exit status of one verdict.
+func statusOf(v verifier.Verdict) int {
+	switch v {
+	case verifier.Accept:
+		return exitAccept
+	case verifier.Unsupported:
+		return exitUnsupported
+	}
+	return exitReject
+}
+
+// worse combines exit statuses over several results: an input error wins,
+// then a definite rejection, then an unknown answer.
+func worse(a, b int) int {
+	rank := func(s int) int { return [...]int{0, 2, 3, 1}[s] }
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// target is one thing to verify: a raw stream, or one program of an ELF
+// object with the configuration its fd table gives.
+type target struct {
+	file    string
+	program string // "" for a raw stream
+	section string
+	slots   []insn.Slot
+	cfg     verifier.Config
+}
+
+// header introduces a result in text output: the file when there are
+// several, the program of an object.
+func (t target) header(w io.Writer, manyFiles bool) {
+	if manyFiles {
+		fmt.Fprintf(w, "file %s:\n", t.file)
+	}
+	if t.program != "" {
+		fmt.Fprintf(w, "program %s (section %s, %s):\n", t.program, t.section, t.cfg.ProgType)
+	}
+}
+
+// notForObjects are the flags that describe a raw stream's load; an ELF
+// object brings its own.
+var notForObjects = []struct{ flag, why string }{
+	{"prog-type", "each program's type comes from its section name"},
+	{"map", "the maps come from the object"},
+	{"btf-fd", "the object's BTF objects are its own"},
+	{"file-fd", "the object's fds are numbered by the loader"},
+	{"fd-array", "the loader does not pass fd_array"},
+	{"fd-array-cnt", "the loader does not pass fd_array"},
+}
+
+// targets reads one FILE and returns what to verify in it.
+func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config, opts btfctx.Options) ([]target, error) {
+	in, err := readInput(name, *v.format, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if !in.elf {
+		if v.set["program"] {
+			return nil, usagef("--program applies to an ELF object, and %s is raw instructions", in.name)
+		}
+		slots, err := in.slots()
+		if err != nil {
+			return nil, err
+		}
+		return []target{{file: in.name, slots: slots, cfg: cfg}}, nil
+	}
+	for _, f := range notForObjects {
+		if v.set[f.flag] {
+			return nil, usagef("--%s does not apply to %s, an ELF object: %s", f.flag, in.name, f.why)
+		}
+	}
+	obj, err := object.Load(bytes.NewReader(in.data), object.Options{Profile: cfg.Profile, Kernel: opts})
+	if err != nil {
+		return nil, usagef("%s: %v", in.name, err)
+	}
+	var out []target
+	for _, p := range obj.Programs {
+		if *v.program != "" && p.Name != *v.program {
+			continue
+		}
+		ctx, err := btfctx.New(p.Decl, opts)
+		if err != nil {
+			return nil, usagef("%s: program %s: %v", in.name, p.Name, err)
+		}
+		pcfg := cfg
+		pcfg.Env, pcfg.ProgType = ctx, p.ProgType
+		out = append(out, target{file: in.name, program: p.Name, section: p.Section, slots: p.Slots, cfg: pcfg})
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s has no program %q", in.name, *v.program)
+	}
+	return out, nil
+}
+
+// reporter prints results and input errors as text or JSON Lines, and
+// keeps the exit status.
+type reporter struct {
+	v              *verifyFlags
+	stdout, stderr io.Writer
+	enc            *json.Encoder
+	status         int
+	manyFiles      bool
+}
+
+func newReporter(v *verifyFlags, files []string, stdout, stderr io.Writer) *reporter {
+	return &reporter{v: v, stdout: stdout, stderr: stderr, enc: json.NewEncoder(stdout), manyFiles: len(files) > 1}
+}
+
+// inputError reports a FILE that could not be verified: one line on
+// standard error, and under --json an object on standard output too.
+func (r *reporter) inputError(file string, err error) {
+	r.status = worse(r.status, exitUsage)
+	fmt.Fprintf(r.stderr, "verisim: %v\n", err)
+	if *r.v.json {
+		r.enc.Encode(jsonError{File: file, Verdict: "error", InputError: err.Error()})
+	}
+}
+
+// fail ends a command on an error before any FILE was read (exit 2): under
+// --json the error is an object on standard output as well.
+func (v *verifyFlags) fail(stdout io.Writer, err error) (int, error) {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0, nil
+	}
+	if *v.json {
+		json.NewEncoder(stdout).Encode(jsonError{Verdict: "error", InputError: err.Error()})
+	}
+	return exitUsage, err
+}
+
+// run verifies every target of every FILE, calling each for each result.
+func (v *verifyFlags) each(files []string, stdin io.Reader, cfg verifier.Config, opts btfctx.Options, rep *reporter, each func(target) error) {
+	for _, f := range files {
+		ts, err := v.targets(f, stdin, cfg, opts)
+		if err != nil {
+			rep.inputError(displayName(f), err)
+			continue
+		}
+		for _, t := range ts {
+			if err := each(t); err != nil {
+				rep.inputError(t.file, err)
+			}
+		}
+	}
+}
+
+func displayName(f string) string {
+	if f == "-" {
+		return "standard input"
+	}
+	return f
+}
+
+// jsonResult is the --json output of verisim verify: one object per
+// result (docs/json.md).
+type jsonResult struct {
+	File     string     `json:"file"`
+	Program  string     `json:"program,omitempty"`
+	Section  string     `json:"section,omitempty"`
+	Kernel   string     `json:"kernel"`
+	ProgType string     `json:"prog_type"`
+	Verdict  string     `json:"verdict"`
+	Accepted bool       `json:"accepted"`
+	Errno    string     `json:"errno"`
+	Error    string     `json:"error"`
+	Insn     int        `json:"insn"`
+	Stats    *jsonStats `json:"stats"`
+	Log      []string   `json:"log"`
+}
+
+// jsonStats are the numbers of the "processed" line; null when the kernel
+// prints none (a load refused before the verifier runs, an oops, or an
+// unsupported verdict).
+type jsonStats struct {
+	Processed        int `json:"processed"`
+	MaxStatesPerInsn int `json:"max_states_per_insn"`
+	TotalStates      int `json:"total_states"`
+	PeakStates       int `json:"peak_states"`
+}
+
+// jsonError is an input that gave no result.
+type jsonError struct {
+	File       string `json:"file,omitempty"`
+	Verdict    string `json:"verdict"`
+	Accepted   bool   `json:"accepted"`
+	InputError string `json:"input_error"`
+}
+
+func toJSON(t target, r verifier.Result) jsonResult {
+	log := r.Log
+	if log == nil {
+		log = []string{}
+	}
+	j := jsonResult{File: t.file, Program: t.program, Section: t.section, Kernel: t.cfg.Profile.Name, ProgType: t.cfg.ProgType.String(),
+		Verdict: r.Verdict.String(), Accepted: r.Accepted(), Errno: r.Errno.String(), Error: r.Message, Insn: r.Insn, Log: log}
+	if hasStats(r) {
+		j.Stats = &jsonStats{r.Stats.Processed, r.Stats.MaxStatesPerInsn, r.Stats.TotalStates, r.Stats.PeakStates}
+	}
+	return j
+}
+
+// hasStats reports whether the kernel printed a "processed" line.
+func hasStats(r verifier.Result) bool {
+	if r.Verdict != verifier.Accept && r.Verdict != verifier.Reject {
+		return false
+	}
+	for i := len(r.Log) - 1; i >= 0; i-- {
+		if len(r.Log[i]) > 10 && r.Log[i][:10] == "processed " {
+			return true
+		}
+	}
+	// At log level 0 there is no log, but the verifier ran when an
+	// instruction was processed.
+	return r.Stats.Processed > 0 || r.Insn >= 0
+}
+
+func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	v := newVerifyFlags("verify", stderr)
+	files, err := v.parse(args)
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	ps, err := v.profiles()
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	cfg, opts, err := v.config(ps[0])
+	if err != nil {
+		return v.fail(stdout, err)
+	}
+	rep := newReporter(v, files, stdout, stderr)
+	v.each(files, stdin, cfg, opts, rep, func(t target) error {
+		res, err := verifier.Verify(t.slots, t.cfg)
+		if err != nil {
+			return err
+		}
+		rep.status = worse(rep.status, statusOf(res.Verdict))
+		if *v.json {
+			return rep.enc.Encode(toJSON(t, res))
+		}
+		t.header(stdout, rep.manyFiles)
+		for _, l := range res.Log {
+			fmt.Fprintln(stdout, l)
+		}
+		fmt.Fprintln(stdout, "verdict: "+res.String())
+		return nil
+	})
+	return rep.status, nil
+}
