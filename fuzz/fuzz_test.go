@@ -93,7 +93,14 @@ func FuzzVerify(f *testing.F) {
 		if r3.Verdict != r1.Verdict || r3.Errno != r1.Errno || r3.Message != r1.Message || r3.Insn != r1.Insn {
 			t.Fatalf("explain's verification differs from verify's: %v %v %q %d", r3.Verdict, r3.Errno, r3.Message, r3.Insn)
 		}
-		ex.Render(io.Discard, explain.Style{Color: true})
+		var built, streamed bytes.Buffer
+		ex.Render(&built, explain.Style{Color: true})
+		if _, err := explain.Stream(&streamed, in.Slots, cfg, explain.Output{Style: explain.Style{Color: true}}); err != nil {
+			t.Fatal(err)
+		}
+		if built.String() != streamed.String() {
+			t.Fatalf("streamed explanation differs from the built one:\n%s\n---\n%s", built.String(), streamed.String())
+		}
 		d, err := explain.BuildDiff(in.Slots, cfg, verifier.RFC, verifier.Linux618)
 		if err != nil {
 			t.Fatal(err)
