@@ -51,6 +51,7 @@ type target struct {
 	section string
 	slots   []insn.Slot
 	cfg     verifier.Config
+	err     error // the loader would not load this program
 }
 
 // header introduces a result in text output: the file when there are
@@ -105,13 +106,18 @@ func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config,
 		if *v.program != "" && p.Name != *v.program {
 			continue
 		}
+		t := target{file: in.name, program: p.Name, section: p.Section, slots: p.Slots, cfg: cfg}
+		if p.Err != nil {
+			t.err = usagef("%s: program %s: %v", in.name, p.Name, p.Err)
+			out = append(out, t)
+			continue
+		}
 		ctx, err := btfctx.New(p.Decl, opts)
 		if err != nil {
 			return nil, usagef("%s: program %s: %v", in.name, p.Name, err)
 		}
-		pcfg := cfg
-		pcfg.Env, pcfg.ProgType = ctx, p.ProgType
-		out = append(out, target{file: in.name, program: p.Name, section: p.Section, slots: p.Slots, cfg: pcfg})
+		t.cfg.Env, t.cfg.ProgType = ctx, p.ProgType
+		out = append(out, t)
 	}
 	if len(out) == 0 {
 		return nil, usagef("%s has no program %q", in.name, *v.program)
@@ -143,6 +149,15 @@ func (r *reporter) inputError(file string, err error) {
 	}
 }
 
+// inputErrorIn is inputError for one program of an object.
+func (r *reporter) inputErrorIn(t target, err error) {
+	r.status = worse(r.status, exitUsage)
+	fmt.Fprintf(r.stderr, "verisim: %v\n", err)
+	if *r.v.json {
+		r.enc.Encode(jsonError{File: t.file, Program: t.program, Section: t.section, Verdict: "error", InputError: err.Error()})
+	}
+}
+
 // fail ends a command on an error before any FILE was read (exit 2): under
 // --json the error is an object on standard output as well.
 func (v *verifyFlags) fail(stdout io.Writer, err error) (int, error) {
@@ -164,8 +179,12 @@ func (v *verifyFlags) each(files []string, stdin io.Reader, cfg verifier.Config,
 			continue
 		}
 		for _, t := range ts {
+			if t.err != nil {
+				rep.inputErrorIn(t, t.err)
+				continue
+			}
 			if err := each(t); err != nil {
-				rep.inputError(t.file, err)
+				rep.inputErrorIn(t, err)
 			}
 		}
 	}
@@ -208,6 +227,8 @@ type jsonStats struct {
 // jsonError is an input that gave no result.
 type jsonError struct {
 	File       string `json:"file,omitempty"`
+	Program    string `json:"program,omitempty"`
+	Section    string `json:"section,omitempty"`
 	Verdict    string `json:"verdict"`
 	Accepted   bool   `json:"accepted"`
 	InputError string `json:"input_error"`

@@ -29,7 +29,8 @@ type Options struct {
 	// Kernel is where vmlinux BTF and kallsyms come from (btfctx.Options).
 	Kernel btfctx.Options
 	// FirstFD is the simulated fd of the first map; the others follow in
-	// declaration order. Zero means 100.
+	// declaration order. Zero means 3, the first fd of a process that has
+	// stdin, stdout and stderr open (fds 0-2 are declared as open files).
 	FirstFD int32
 }
 
@@ -43,6 +44,10 @@ type Program struct {
 	Decl btfctx.Decl
 	// Ksyms lists the ksym loads and how they were relocated.
 	Ksyms []Ksym
+	// Err is why a loader would not load this program (its section names
+	// no program type, a CO-RE or .kconfig relocation failed); the other
+	// programs of the object load all the same.
+	Err error
 }
 
 // Ksym is one relocated ksym load.
@@ -105,7 +110,7 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	}
 	first := opts.FirstFD
 	if first == 0 {
-		first = 100
+		first = 3
 	}
 	spec, externs, err := parse(raw)
 	if err != nil {
@@ -115,30 +120,63 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	if err != nil {
 		return nil, err
 	}
+	kc, err := loadKconfig(raw, spec)
+	if err != nil {
+		return nil, fmt.Errorf(".kconfig: %w", err)
+	}
 	obj := &Object{}
 	fds := map[string]int32{}
-	for i, name := range order {
-		m := spec.Maps[name]
+	specs := make([]*ebpf.MapSpec, 0, len(order)+1)
+	for _, name := range order {
+		specs = append(specs, spec.Maps[name])
+	}
+	kcFD := int32(-1)
+	if kc != nil {
+		// The loader creates .kconfig when it loads a program, after the
+		// collection's maps.
+		kcFD = first + int32(len(order))
+		specs = append(specs, kc.spec)
+	}
+	for i, m := range specs {
 		fd := first + int32(i)
-		fds[name] = fd
-		mname := m.Name
-		if len(mname) > 15 {
-			mname = mname[:15]
-		}
-		obj.Maps = append(obj.Maps, btfctx.MapDecl{FD: fd, Map: btfctx.Map{
-			Type: btfctx.MapType(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
-			MaxEntries: m.MaxEntries, Flags: m.Flags, Name: mname, Extra: m.MapExtra}})
+		fds[m.Name] = fd
+		obj.Maps = append(obj.Maps, btfctx.MapDecl{FD: fd, Map: MapOf(m)})
 	}
 	for _, name := range programNames(spec) {
 		ps := spec.Programs[name]
-		prog, err := relocate(ps, spec.Types, fds, externs, p, opts.Kernel)
-		if err != nil {
+		prog, err := relocate(ps, spec.Types, fds, externs, p, opts.Kernel, kc, kcFD)
+		if errors.Is(err, ErrKsym) {
+			// libbpf resolves externs for the whole object
+			// (bpf_object__resolve_externs) before it loads any program.
 			return nil, fmt.Errorf("program %s: %w", name, err)
 		}
-		prog.Decl = btfctx.Decl{Maps: obj.Maps}
+		prog.Err = err
+		// A real loader's process has fds 0-2 open (stdin, stdout,
+		// stderr): the kernel says EINVAL, not EBADF, for a map fd there.
+		prog.Decl = btfctx.Decl{Maps: obj.Maps, Files: stdFiles(first)}
 		obj.Programs = append(obj.Programs, prog)
 	}
 	return obj, nil
+}
+
+// stdFiles are the fds 0-2 a loader process holds, below the first map fd.
+func stdFiles(first int32) []int32 {
+	var out []int32
+	for fd := int32(0); fd < 3 && fd < first; fd++ {
+		out = append(out, fd)
+	}
+	return out
+}
+
+// MapOf is the map BPF_MAP_CREATE is given for m: its name cut to the
+// kernel's 15 bytes.
+func MapOf(m *ebpf.MapSpec) btfctx.Map {
+	name := m.Name
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return btfctx.Map{Type: btfctx.MapTypeOf(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
+		MaxEntries: m.MaxEntries, Flags: m.Flags, Name: name, Extra: m.MapExtra}
 }
 
 // Names returns the names of the object's programs, sorted, without
@@ -186,16 +224,22 @@ func (f fdOf) FD() int { return int(f) }
 
 // relocate builds one program's slots.
 func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, externs map[string]extern,
-	p *verifier.Profile, kernel btfctx.Options) (Program, error) {
+	p *verifier.Profile, kernel btfctx.Options, kc *kconfig, kcFD int32) (Program, error) {
 	prog := Program{Name: ps.Name, Section: ps.SectionName}
-	pt, ok := progType(ps.Type)
-	if !ok {
-		return prog, fmt.Errorf("program type %s is not one verisim models", ps.Type)
+	prog.ProgType = verifier.ProgTypeOf(ps.Type)
+	if prog.ProgType == verifier.ProgUnspec {
+		// libbpf: bpf_object_load_prog refuses a program whose section
+		// names no program type.
+		return prog, fmt.Errorf("missing BPF prog type, check ELF section name '%s'", ps.SectionName)
 	}
-	prog.ProgType = pt
 	insns := slices.Clone(ps.Instructions)
 	if err := applyCORE(insns, local, kernel); err != nil {
 		return prog, err
+	}
+	if kc != nil {
+		if err := kc.relocate(insns, kcFD); err != nil {
+			return prog, fmt.Errorf(".kconfig: %w", err)
+		}
 	}
 	type pending struct {
 		slot int
@@ -350,12 +394,6 @@ func applyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) e
 		}
 	}
 	return nil
-}
-
-// progType maps cilium's program type to the modeled ones.
-func progType(t ebpf.ProgramType) (verifier.ProgType, bool) {
-	pt := verifier.ProgType(t)
-	return pt, pt.Modeled()
 }
 
 // mapOrder returns the map names in declaration order: the symbols of the

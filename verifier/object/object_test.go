@@ -19,6 +19,7 @@ import (
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/verifier"
 	"github.com/verisim/verisim/verifier/object"
+	"github.com/verisim/verisim/verifier/verifiertest"
 )
 
 // kernel is this machine's vmlinux BTF (shipped with the fixtures) and the
@@ -301,8 +302,8 @@ func TestRelocationBigID(t *testing.T) {
 }
 
 // TestMapsAndGlobals: maps get fds in libbpf's declaration order (.maps,
-// then the data sections), with their real attributes, and the loads name
-// them.
+// then the data sections), from 3 up as in a process with fds 0-2 open,
+// with their real attributes, and the loads name them.
 func TestMapsAndGlobals(t *testing.T) {
 	obj, err := object.LoadFile("testdata/globals.o", object.Options{Profile: verifier.Linux618})
 	if err != nil {
@@ -312,7 +313,7 @@ func TestMapsAndGlobals(t *testing.T) {
 	for _, m := range obj.Maps {
 		got = append(got, m.Name+"@"+m.Type.String()+"/"+itoa(int(m.FD))+"/"+itoa(int(m.ValueSize))+"/"+itoa(int(m.Flags)))
 	}
-	want := []string{"counters@array/100/8/0", ".rodata@array/101/4/128", ".data@array/102/8/0", ".bss@array/103/8/0"}
+	want := []string{"counters@array/3/8/0", ".rodata@array/4/4/128", ".data@array/5/8/0", ".bss@array/6/8/0"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("maps (-want +got):\n%s", d)
 	}
@@ -320,13 +321,16 @@ func TestMapsAndGlobals(t *testing.T) {
 		t.Fatalf("programs = %+v", obj.Programs)
 	}
 	g := obj.Programs[0].Slots
-	for i, fd := range []int32{101, 102, 103} {
+	for i, fd := range []int32{4, 5, 6} {
 		if s := g[2*i]; s.Code != 0x18 || s.Src != insn.PseudoMapValue || s.Imm != fd {
 			t.Errorf("slot %d = %+v, want a MAP_VALUE load of fd %d", 2*i, s, fd)
 		}
 	}
-	if s := obj.Programs[1].Slots[0]; s.Src != insn.PseudoMapFD || s.Imm != 100 {
-		t.Errorf("use_map slot 0 = %+v, want a MAP_FD load of fd 100", s)
+	if s := obj.Programs[1].Slots[0]; s.Src != insn.PseudoMapFD || s.Imm != 3 {
+		t.Errorf("use_map slot 0 = %+v, want a MAP_FD load of fd 3", s)
+	}
+	if d := cmp.Diff([]int32{0, 1, 2}, obj.Programs[0].Decl.Files); d != "" {
+		t.Errorf("open files (-want +got):\n%s", d)
 	}
 }
 
@@ -335,4 +339,60 @@ func itoa(n int) string {
 		return string(rune('0' + n))
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// TestKconfig: .kconfig externs load from a read-only array the size of
+// the .kconfig DATASEC, at each variable's offset (the same offsets libbpf
+// gave them on this machine: bpftool.jsonl's xlated kernel_version).
+func TestKconfig(t *testing.T) {
+	obj, err := object.LoadFile("testdata/kconfig.o", object.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := btfctx.MapDecl{FD: 3, Map: btfctx.Map{Type: btfctx.MapArray, KeySize: 4, ValueSize: 5, MaxEntries: 1, Flags: btfctx.MapFlagRdonlyProg, Name: ".kconfig"}}
+	if d := cmp.Diff([]btfctx.MapDecl{want}, obj.Maps); d != "" {
+		t.Errorf("maps (-want +got):\n%s", d)
+	}
+	s := obj.Programs[0].Slots
+	for i, off := range []int32{0, 4} {
+		if ld := s[2*i : 2*i+2]; ld[0].Src != insn.PseudoMapValue || ld[0].Imm != 3 || ld[1].Imm != off {
+			t.Errorf("load %d = %+v, want a MAP_VALUE load of fd 3 at offset %d", i, ld, off)
+		}
+	}
+	verifiertest.Expect(t, verifiertest.Object(t, "testdata/kconfig.o", "kernel_version"), verifiertest.Accepted())
+}
+
+// TestMixedTypes: each program of an object is loaded on its own: one the
+// loader cannot load does not stop its siblings, and a type whose rules
+// are not modeled verifies as unsupported.
+func TestMixedTypes(t *testing.T) {
+	obj, err := object.LoadFile("testdata/mixed/mixed.o", object.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range obj.Programs {
+		if p.Err != nil {
+			got[p.Name] = "loader: " + p.Err.Error()
+			continue
+		}
+		ctx, err := btfctx.New(p.Decl, kernel())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := verifier.Verify(p.Slots, verifier.Config{ProgType: p.ProgType, Env: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[p.Name] = p.ProgType.String() + ": " + res.String()
+	}
+	want := map[string]string{
+		"plain":        "socket_filter: accept",
+		"traced":       "tracing: unsupported: program type tracing is not modeled yet",
+		"hooked":       "lsm: unsupported: program type lsm is not modeled yet",
+		"unnamed_type": "loader: missing BPF prog type, check ELF section name 'nonsense'",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("programs (-want +got):\n%s", d)
+	}
 }

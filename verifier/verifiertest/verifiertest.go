@@ -165,6 +165,9 @@ func Object(t testing.TB, path, program string, opts ...Option) verifier.Result 
 	var names []string
 	for _, prog := range obj.Programs {
 		if prog.Name == program {
+			if prog.Err != nil {
+				t.Fatalf("verifiertest: %s: program %s: %v", path, program, prog.Err)
+			}
 			if !o.hasProgType {
 				o.progType = prog.ProgType
 			}
