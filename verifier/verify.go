@@ -96,15 +96,18 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	} else if msg != "" {
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
 	}
+	// insn_cnt is checked before anything about the program type
+	// (find_prog_type comes after bpf_prog_alloc): an unknown type with no
+	// instructions is E2BIG (confirmed on 6.18.44).
+	if len(slots) == 0 || len(slots) > MaxInsns {
+		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
+	}
 	if !cfg.ProgType.Known() {
 		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
 	}
 	if !cfg.ProgType.Modeled() {
 		msg := fmt.Sprintf("program type %s is not modeled yet", cfg.ProgType)
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
-	}
-	if len(slots) == 0 || len(slots) > MaxInsns {
-		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
 	}
 	if cfg.LogLevel&^p.logMask() != 0 {
 		// bpf_vlog_init (kernel/bpf/log.c): a level outside BPF_LOG_MASK.
