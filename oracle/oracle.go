@@ -350,7 +350,7 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 			return res, err
 		}
 		if errno == unix.ENOSPC {
-			return res, errors.New("log buffer too small (ENOSPC)")
+			return res, ErrLogFull
 		}
 		res.Verdict = verifier.Reject
 		res.Errno = verifier.Errno(errno)
@@ -361,6 +361,10 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 	}
 	return res, nil
 }
+
+// ErrLogFull is Run's error when the kernel's log filled the 64 MiB
+// buffer (ENOSPC): the verdict is then unknown.
+var ErrLogFull = errors.New("log buffer too small (ENOSPC)")
 
 var (
 	insnLine    = regexp.MustCompile(`^(\d+): `)
