@@ -29,6 +29,11 @@ type Config struct {
 	// LogLevel 1 or 2. Level 0 loads at level 1 (the message and insn
 	// index are read from the log) and returns no log.
 	LogLevel verifier.LogLevel
+	// ProgFlags is bpf_attr.prog_flags (verifier.FlagStrictAlignment, ...).
+	ProgFlags uint32
+	// ExpectedAttachType is bpf_attr.expected_attach_type (enum
+	// bpf_attach_type; 0 is BPF_CGROUP_INET_INGRESS, the kernel's default).
+	ExpectedAttachType uint32
 }
 
 // logSize is the log buffer: large enough that no modeled stream fills it
@@ -59,7 +64,7 @@ func Available() (*verifier.Profile, error) {
 			probeErr = errors.New("not root: bpf(BPF_PROG_LOAD) with a privileged log needs root")
 			return
 		}
-		if _, err := load([]insn.Slot{{Code: 0xb7}, {Code: 0x95}}, verifier.SocketFilter, 0, nil, nil, 0); err != nil {
+		if _, err := load([]insn.Slot{{Code: 0xb7}, {Code: 0x95}}, Config{ProgType: verifier.SocketFilter}, 0, nil, nil); err != nil {
 			probeErr = fmt.Errorf("bpf(BPF_PROG_LOAD) does not work here: %w", err)
 			return
 		}
@@ -168,7 +173,7 @@ func placeAndLoad(slots []insn.Slot, cfg Config, level uint32) (verifier.Result,
 		logBuf = make([]byte, logSize)
 	}
 	logBuf[0] = 0
-	return load(slots, cfg.ProgType, level, logBuf, fdArray, cfg.Decl.FDArrayCnt)
+	return load(slots, cfg, level, logBuf, fdArray)
 }
 
 // setup places every declared fd and checks that the other fds the stream
@@ -298,14 +303,16 @@ func pageEndArray(fds []int32) ([]byte, *int32, error) {
 	return mem, (*int32)(unsafe.Pointer(&mem[guard+start])), nil
 }
 
-func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdArray *int32, fdArrayCnt uint32) (verifier.Result, error) {
+func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
 	code := insn.Encode(slots)
 	license := []byte("GPL\x00")
 	a := progLoadAttr{
-		progType: uint32(pt),
-		insnCnt:  uint32(len(slots)),
-		license:  uint64(uintptr(unsafe.Pointer(&license[0]))),
-		logLevel: level,
+		progType:  uint32(cfg.ProgType),
+		insnCnt:   uint32(len(slots)),
+		license:   uint64(uintptr(unsafe.Pointer(&license[0]))),
+		logLevel:  level,
+		progFlags: cfg.ProgFlags,
+		expAttach: cfg.ExpectedAttachType,
 	}
 	if len(code) > 0 {
 		a.insns = uint64(uintptr(unsafe.Pointer(&code[0])))
@@ -319,7 +326,7 @@ func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdA
 	if fdArray != nil {
 		a.fdArray = uint64(uintptr(unsafe.Pointer(fdArray)))
 	}
-	a.fdArrayCnt = fdArrayCnt
+	a.fdArrayCnt = cfg.Decl.FDArrayCnt
 	var fd int
 	var err error
 	for tries := 0; ; tries++ {
@@ -343,7 +350,7 @@ func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdA
 			return res, err
 		}
 		if errno == unix.ENOSPC {
-			return res, errors.New("log buffer too small (ENOSPC)")
+			return res, ErrLogFull
 		}
 		res.Verdict = verifier.Reject
 		res.Errno = verifier.Errno(errno)
@@ -354,6 +361,10 @@ func load(slots []insn.Slot, pt verifier.ProgType, level uint32, buf []byte, fdA
 	}
 	return res, nil
 }
+
+// ErrLogFull is Run's error when the kernel's log filled the 64 MiB
+// buffer (ENOSPC): the verdict is then unknown.
+var ErrLogFull = errors.New("log buffer too small (ENOSPC)")
 
 var (
 	insnLine    = regexp.MustCompile(`^(\d+): `)

@@ -121,16 +121,20 @@ func TestProgTypeEbpf(t *testing.T) {
 func TestProgTypeNotModeled(t *testing.T) {
 	prog := []insn.Slot{mov0, exit}
 	cases := []struct {
-		pt   verifier.ProgType
-		want want
+		pt    verifier.ProgType
+		slots []insn.Slot
+		want  want
 	}{
-		{verifier.Tracing, want{verifier.Unsupported, 0, "program type tracing is not modeled yet", -1}},
-		{verifier.LSM, want{verifier.Unsupported, 0, "program type lsm is not modeled yet", -1}},
-		{verifier.ProgType(33), want{verifier.Reject, verifier.EINVAL, "", -1}},
-		{verifier.ProgUnspec, want{verifier.Reject, verifier.EINVAL, "", -1}},
+		{verifier.Tracing, prog, want{verifier.Unsupported, 0, "program type tracing is not modeled yet", -1}},
+		{verifier.LSM, prog, want{verifier.Unsupported, 0, "program type lsm is not modeled yet", -1}},
+		{verifier.ProgType(33), prog, want{verifier.Reject, verifier.EINVAL, "", -1}},
+		{verifier.ProgUnspec, prog, want{verifier.Reject, verifier.EINVAL, "", -1}},
+		// bpf_prog_load checks insn_cnt before find_prog_type.
+		{verifier.ProgType(99), nil, want{verifier.Reject, verifier.E2BIG, "", -1}},
+		{verifier.Tracing, nil, want{verifier.Reject, verifier.E2BIG, "", -1}},
 	}
 	for _, tc := range cases {
-		r, err := verifier.Verify(prog, verifier.Config{ProgType: tc.pt})
+		r, err := verifier.Verify(tc.slots, verifier.Config{ProgType: tc.pt})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,6 +24,11 @@ type Config struct {
 	// LogLevel is bpf_attr.log_level: 0, or LogLevelBranch (1) or
 	// LogLevelInstruction (2), either optionally with LogLevelStats (4).
 	LogLevel LogLevel
+	// ProgFlags is bpf_attr.prog_flags (FlagStrictAlignment, ...). Bits
+	// the profile's bpf_prog_load does not know are EINVAL with no log;
+	// FlagTestRndHi32 and FlagTestRegInvariants (6.18) change nothing the
+	// simulator models; any other flag is answered Unsupported.
+	ProgFlags uint32
 	// KeepStates records the register state before and after every
 	// processed instruction in Result.Steps.
 	KeepStates bool
@@ -80,6 +85,23 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	early := func(errno Errno, fn, what string) Result {
 		return only(Result{Verdict: Reject, Errno: errno, Insn: -1}, fn, what)
 	}
+	if d := ctx.Decl(); !p.MapIdx && (d.HasFDArray || d.FDArrayCnt != 0) {
+		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
+		// (__sys_bpf) refuses nonzero bytes past it, before bpf_prog_load.
+		return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the 5.9 structure (fd_array)"), nil
+	}
+	// bpf_prog_load checks prog_flags first.
+	if ok, msg := p.checkProgFlags(cfg.ProgFlags); !ok {
+		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("prog_flags %#x has bits bpf_prog_load does not know (%#x)", cfg.ProgFlags, cfg.ProgFlags&^p.progFlagsKnown())), nil
+	} else if msg != "" {
+		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
+	}
+	// insn_cnt is checked before anything about the program type
+	// (find_prog_type comes after bpf_prog_alloc): an unknown type with no
+	// instructions is E2BIG (confirmed on 6.18.44).
+	if len(slots) == 0 || len(slots) > MaxInsns {
+		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
+	}
 	if !cfg.ProgType.Known() {
 		return early(EINVAL, "bpf_prog_load", fmt.Sprintf("program type %d is not one bpf_prog_load knows", cfg.ProgType)), nil
 	}
@@ -87,20 +109,18 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		msg := fmt.Sprintf("program type %s is not modeled yet", cfg.ProgType)
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
 	}
-	if len(slots) == 0 || len(slots) > MaxInsns {
-		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
-	}
-	if d := ctx.Decl(); !p.MapIdx && (d.HasFDArray || d.FDArrayCnt != 0) {
-		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
-		// refuses nonzero bytes past it.
-		return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the 5.9 structure (fd_array)"), nil
-	}
 	if cfg.LogLevel&^p.logMask() != 0 {
 		// bpf_vlog_init (kernel/bpf/log.c): a level outside BPF_LOG_MASK.
 		return early(EINVAL, "bpf_vlog_init", fmt.Sprintf("log_level %d has bits outside BPF_LOG_MASK (%d)", cfg.LogLevel, p.logMask())), nil
 	}
 	e := newEnv(p, cfg, ctx, slots)
 	err := e.check()
+	if err == nil && cfg.ProgFlags&FlagTestRndHi32 != 0 && rndHi32MayOverflow(slots) {
+		// After do_check: no instruction is being checked.
+		msg := "verisim: BPF_F_TEST_RND_HI32 may grow the program past S16_MAX instructions, where opt_subreg_zext_lo32_rnd_hi32 can fail to patch it (16-bit jump range)"
+		e.failed(msg)
+		err = &kernelErr{verdict: Unsupported, msg: msg, insn: -1}
+	}
 	var ke *kernelErr
 	switch {
 	case err == nil:
