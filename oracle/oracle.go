@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,11 @@ type Config struct {
 	// ExpectedAttachType is bpf_attr.expected_attach_type (enum
 	// bpf_attach_type; 0 is BPF_CGROUP_INET_INGRESS, the kernel's default).
 	ExpectedAttachType uint32
+	// BTF is the program's BTF and its func_info and line_info: the blob
+	// is loaded with BPF_BTF_LOAD and passed as prog_btf_fd.
+	BTF *btfctx.ProgBTF
+
+	btfFD int // set by placeAndLoad
 }
 
 // logSize is the log buffer: large enough that no modeled stream fills it
@@ -127,6 +133,8 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 	return res, nil
 }
 
+var gluedStats = regexp.MustCompile(`processed \d+ insns \(limit \d+\) max_states_per_insn`)
+
 var verificationTime = regexp.MustCompile(`^verification time (\d+) usec$`)
 
 // VerificationTime loads slots with BPF_LOG_STATS and returns the
@@ -172,8 +180,28 @@ func placeAndLoad(slots []insn.Slot, cfg Config, level uint32) (verifier.Result,
 	if logBuf == nil {
 		logBuf = make([]byte, logSize)
 	}
+	if cfg.BTF != nil {
+		fd, err := progBTFFD(cfg.BTF.Raw)
+		if err != nil {
+			return verifier.Result{}, fmt.Errorf("program BTF: %w", err)
+		}
+		pl.fds = append(pl.fds, int32(fd))
+		cfg.btfFD = fd
+	}
 	logBuf[0] = 0
 	return load(slots, cfg, level, logBuf, fdArray)
+}
+
+// progBTFFD loads the program's BTF at an fd no stream names (>= 3000),
+// so that the fds a stream expects closed stay closed.
+func progBTFFD(raw []byte) (int, error) {
+	fd, err := loadBTFBytes(raw)
+	if err != nil {
+		return -1, err
+	}
+	high, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3000)
+	unix.Close(fd)
+	return high, err
 }
 
 // setup places every declared fd and checks that the other fds the stream
@@ -314,6 +342,19 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 		progFlags: cfg.ProgFlags,
 		expAttach: cfg.ExpectedAttachType,
 	}
+	var fi, li []byte
+	if b := cfg.BTF; b != nil {
+		a.progBTFFD = uint32(cfg.btfFD)
+		fi, li = btfctx.EncodeFuncInfo(b.FuncInfo), btfctx.EncodeLineInfo(b.LineInfo)
+		if len(fi) > 0 {
+			a.funcRecSize, a.funcCnt = btfctx.FuncInfoSize, uint32(len(b.FuncInfo))
+			a.funcInfo = uint64(uintptr(unsafe.Pointer(&fi[0])))
+		}
+		if len(li) > 0 {
+			a.lineRecSize, a.lineCnt = btfctx.LineInfoSize, uint32(len(b.LineInfo))
+			a.lineInfo = uint64(uintptr(unsafe.Pointer(&li[0])))
+		}
+	}
 	if len(code) > 0 {
 		a.insns = uint64(uintptr(unsafe.Pointer(&code[0])))
 	}
@@ -337,6 +378,8 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 			break
 		}
 	}
+	runtime.KeepAlive(fi)
+	runtime.KeepAlive(li)
 	if err == nil {
 		unix.Close(fd)
 	}
@@ -396,6 +439,11 @@ func messageOf(log []string) (string, int) {
 		}
 		msg = l
 		break
+	}
+	// A message printed without a newline (check_btf_func_early's) has
+	// the statistics line glued to it.
+	if m := gluedStats.FindStringIndex(msg); m != nil && m[0] > 0 {
+		msg = msg[:m[0]]
 	}
 	return msg, insnIdx
 }

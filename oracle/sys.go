@@ -154,6 +154,18 @@ func loadBTF(path string) (int, error) {
 	if err != nil {
 		return -1, err
 	}
+	fd, err := loadBTFBytes(blob)
+	if err != nil {
+		return -1, fmt.Errorf("load btf %s: %w", path, err)
+	}
+	return fd, nil
+}
+
+// loadBTFBytes is BPF_BTF_LOAD of a blob.
+func loadBTFBytes(blob []byte) (int, error) {
+	if len(blob) == 0 {
+		return -1, errors.New("empty BTF blob")
+	}
 	a := struct {
 		btf      uint64
 		logBuf   uint64
@@ -164,7 +176,7 @@ func loadBTF(path string) (int, error) {
 	fd, err := bpf(cmdBTFLoad, unsafe.Pointer(&a), unsafe.Sizeof(a))
 	runtime.KeepAlive(blob)
 	if err != nil {
-		return -1, fmt.Errorf("load btf %s: %w", path, err)
+		return -1, err
 	}
 	return fd, nil
 }

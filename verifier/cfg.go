@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/verisim/verisim/insn"
@@ -176,6 +177,7 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int32, loopOK bool) (int, error)
 		return 0, nil
 	}
 	if w < 0 || w >= len(e.orig) {
+		e.verboseLinfo(t, fmt.Sprintf("%d: ", t))
 		return 0, e.reject(EINVAL, msgJumpOutOfRange, t, w)
 	}
 	if edge == cfgBranch {

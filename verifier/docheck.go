@@ -62,9 +62,23 @@ func (e *env) doCheckMain() error {
 	e.cur = st
 	e.scratched = 0xffff
 	e.inDoCheck = true
+	e.prevLinfo = -1 // do_check_common
+	if err := e.prepareMainArgs(); err != nil {
+		return err
+	}
 	err := e.doCheck()
 	if err == nil && !e.log.level2() {
 		e.log.reset(0)
+	}
+	if err == nil {
+		for i, sp := range e.subprogs {
+			if i > 0 && sp.global {
+				// do_check_subprogs verifies each global function on its
+				// own, with its arguments from BTF.
+				e.inDoCheck = false
+				return e.unsupported("func#%d is a global function (BTF_FUNC_GLOBAL); do_check_subprogs is not modeled", i)
+			}
+		}
 	}
 	return err
 }
@@ -188,6 +202,7 @@ func (e *env) printBeforeInsn(idx, prev int) {
 		if e.scratched != 0 {
 			e.printInsnState()
 		}
+		e.verboseLinfo(idx, "; ")
 		l.prevLogPos = l.pos()
 		l.printf("%d: %s\n", idx, e.disasm(idx))
 		l.prevInsnPrintPos = l.pos() - l.prevLogPos

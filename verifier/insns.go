@@ -110,9 +110,11 @@ func (e *env) checkLdImm(idx int) error {
 		reg.Known, reg.Written = true, w
 		return nil
 	case insn.PseudoFunc:
-		// No func_info can be given to verisim: check_ld_imm's first
-		// test for a callback fails.
-		return e.reject(EINVAL, msgMissingFuncInf)
+		// check_ld_imm's first test for a callback: func_info.
+		if e.btf == nil || len(e.btf.FuncInfo) == 0 {
+			return e.reject(EINVAL, msgMissingFuncInf)
+		}
+		return e.unsupported("BPF_PSEUDO_FUNC with func_info (a callback, PTR_TO_FUNC) is not modeled")
 	}
 	m, ref := e.usedMaps[e.aux[idx].mapIndex], e.mapRefs[e.aux[idx].mapIndex]
 	switch s.Src {

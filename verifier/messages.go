@@ -100,3 +100,20 @@ const (
 	msgOopsNoBTF     = "oops: there is no vmlinux BTF (CONFIG_DEBUG_INFO_BTF off): btf_type_by_id(NULL, %d) in the RFC's check_ld_imm dereferences NULL"
 	msgOopsPrintName = "oops: R%d has btf_id %d, past the last vmlinux BTF type (%d types): printing it, kernel_type_name dereferences NULL"
 )
+
+// The program's BTF (check_btf_func_early, check_btf_func, check_btf_line,
+// v6.18). The first three have no newline in the kernel either.
+const (
+	msgFuncInfoFirst    = "nonzero insn_off %d for the first func info record"
+	msgFuncInfoOrder    = "same or smaller insn offset (%d) than previous func info record (%d)"
+	msgFuncInfoType     = "invalid type id %d in func info"
+	msgFuncInfoCount    = "number of funcs in func_info doesn't match number of subprogs"
+	msgFuncInfoLayout   = "func_info BTF section doesn't match subprog layout in BPF program"
+	msgLdAbsReturn      = "LD_ABS is only allowed in functions that return 'int'."
+	msgTailCallReturn   = "tail_call is only allowed in functions that return 'int'."
+	msgLineInfoOff      = "Invalid line_info[%d].insn_off:%d (prev_offset:%d prog->len:%d)"
+	msgLineInfoCode     = "Invalid insn code at line_info[%d].insn_off"
+	msgLineInfoName     = "Invalid line_info[%d].line_off or .file_name_off"
+	msgLineInfoMissing  = "missing bpf_line_info for func#%d"
+	msgLineInfoMissingN = "missing bpf_line_info for %d funcs starting from func#%d"
+)

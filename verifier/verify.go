@@ -34,6 +34,11 @@ type Config struct {
 	KeepStates bool
 	// Explain records every check the verifier makes in Result.Checks.
 	Explain bool
+	// BTF is the program's BTF with its func_info and line_info
+	// (prog_btf_fd, func_info, line_info); nil means none. Its blob must
+	// parse: a malformed one is an error, as BPF_BTF_LOAD would have
+	// refused it before the program load.
+	BTF *btfctx.ProgBTF
 	// Observer, when set, receives the checks (with Explain) and steps
 	// (with KeepStates) as they happen, instead of Result.Checks and
 	// Result.Steps: memory then stays independent of the number of steps.
@@ -114,6 +119,19 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		return early(EINVAL, "bpf_vlog_init", fmt.Sprintf("log_level %d has bits outside BPF_LOG_MASK (%d)", cfg.LogLevel, p.logMask())), nil
 	}
 	e := newEnv(p, cfg, ctx, slots)
+	if cfg.BTF != nil {
+		b, err := cfg.BTF.Parse()
+		if err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		e.btf = b
+		if e.hasBTFInfo() && !p.Log618 {
+			// 5.9's verbose_linfo prints the line without " @ file:line"
+			// and repeats a line with another column; neither is
+			// recorded from a kernel, so the rfc profile does not guess.
+			return Result{Verdict: Unsupported, Insn: -1, Message: "verisim: func_info and line_info are not modeled under the rfc profile"}, nil
+		}
+	}
 	err := e.check()
 	if err == nil && cfg.ProgFlags&FlagTestRndHi32 != 0 && rndHi32MayOverflow(slots) {
 		// After do_check: no instruction is being checked.
@@ -173,7 +191,11 @@ type env struct {
 
 	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
 	start    time.Time // for the "verification time" line
-	nsteps   int       // do_check steps so far (Result.Steps' length without an Observer)
+	// btf is Config.BTF, parsed; prevLinfo is env->prev_linfo, the index
+	// of the line_info record verbose_linfo printed last (-1: none).
+	btf       *btfctx.ParsedProgBTF
+	prevLinfo int
+	nsteps    int // do_check steps so far (Result.Steps' length without an Observer)
 
 	hasJumps bool // a jump, call or PSEUDO_FUNC load other than exit exists
 
@@ -219,6 +241,7 @@ type subprog struct {
 	start      int
 	hasLdAbs   bool
 	hasTailCal bool
+	global     bool // BTF_FUNC_GLOBAL in func_info: verified on its own (do_check_subprogs)
 }
 
 // auxData is the per-instruction side table (struct bpf_insn_aux_data),
@@ -236,16 +259,17 @@ type auxData struct {
 
 func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env {
 	e := &env{
-		p:        p,
-		cfg:      cfg,
-		ctx:      ctx,
-		orig:     slots,
-		aux:      make([]auxData, len(slots)),
-		log:      vlog{level: uint32(cfg.LogLevel)},
-		start:    time.Now(),
-		explored: map[int][]*storedState{},
-		lastBTF:  btfResult{reg: -1},
-		lastUsed: -1,
+		p:         p,
+		cfg:       cfg,
+		ctx:       ctx,
+		orig:      slots,
+		aux:       make([]auxData, len(slots)),
+		log:       vlog{level: uint32(cfg.LogLevel)},
+		start:     time.Now(),
+		explored:  map[int][]*storedState{},
+		lastBTF:   btfResult{reg: -1},
+		lastUsed:  -1,
+		prevLinfo: -1,
 	}
 	return e
 }
@@ -353,13 +377,16 @@ func (e *env) check() error {
 	if err := e.processFDArray(); err != nil {
 		return err
 	}
+	if err := e.checkBTFInfoEarly(); err != nil {
+		return err
+	}
 	if err := e.addSubprogAndKfunc(); err != nil {
 		return err
 	}
 	if err := e.checkSubprogs(); err != nil {
 		return err
 	}
-	if err := e.checkAbnormalReturn(); err != nil {
+	if err := e.checkBTFInfo(); err != nil {
 		return err
 	}
 	if err := e.resolvePseudoLdImm64(); err != nil {

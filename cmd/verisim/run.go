@@ -116,7 +116,7 @@ func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config,
 		if err != nil {
 			return nil, usagef("%s: program %s: %v", in.name, p.Name, err)
 		}
-		t.cfg.Env, t.cfg.ProgType = ctx, p.ProgType
+		t.cfg.Env, t.cfg.ProgType, t.cfg.BTF = ctx, p.ProgType, p.BTF
 		out = append(out, t)
 	}
 	if len(out) == 0 {

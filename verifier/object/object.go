@@ -42,6 +42,9 @@ type Program struct {
 	Slots    []insn.Slot
 	// Decl declares every map of the object at its fd.
 	Decl btfctx.Decl
+	// BTF is the program's BTF with its func_info and line_info, as the
+	// loader passes them (nil when the object has no BTF).
+	BTF *btfctx.ProgBTF
 	// Ksyms lists the ksym loads and how they were relocated.
 	Ksyms []Ksym
 	// Err is why a loader would not load this program (its section names
@@ -279,7 +282,43 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		prog.Ksyms = append(prog.Ksyms, r)
 	}
 	prog.Slots = slots
+	prog.BTF, err = progBTF(insns, p)
+	if err != nil {
+		return prog, fmt.Errorf("func_info/line_info: %w", err)
+	}
 	return prog, nil
+}
+
+// progBTF is the program's BTF as cilium/ebpf's loader builds it
+// (ebpf.NewProgram: btf.MarshalExtInfos into a fresh btf.Builder): the
+// FUNC types of its functions and the strings of its line info, with the
+// func_info and line_info records. The marshal options are the profile
+// kernel's, not the running one's (btf.KernelMarshalOptions probes the
+// host): 6.18 takes every kind, 5.9 has no DECL_TAG (v5.16), TYPE_TAG
+// (v5.17) or ENUM64 (v6.0). nil when the program has neither.
+func progBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, error) {
+	var b btf.Builder
+	fib, lib, err := btf.MarshalExtInfos(insns, &b)
+	if err != nil {
+		return nil, err
+	}
+	if len(fib) == 0 && len(lib) == 0 {
+		return nil, nil
+	}
+	old := !p.Log618
+	raw, err := b.Marshal(nil, &btf.MarshalOptions{Order: binary.LittleEndian, PreventNoTypeFound: true,
+		ReplaceDeclTags: old, ReplaceTypeTags: old, ReplaceEnum64: old})
+	if err != nil {
+		return nil, err
+	}
+	pb := &btfctx.ProgBTF{Raw: raw}
+	if pb.FuncInfo, err = btfctx.DecodeFuncInfo(fib); err != nil {
+		return nil, err
+	}
+	if pb.LineInfo, err = btfctx.DecodeLineInfo(lib); err != nil {
+		return nil, err
+	}
+	return pb, nil
 }
 
 // relocateKsym rewrites the ld_imm64 pair ld for ext.

@@ -84,7 +84,7 @@ func TestToolchain(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := verifier.Verify(p.Slots, verifier.Config{Profile: verifier.Linux618, ProgType: p.ProgType, Env: ctx})
+				res, err := verifier.Verify(p.Slots, verifier.Config{Profile: verifier.Linux618, ProgType: p.ProgType, Env: ctx, BTF: p.BTF})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -65,6 +65,7 @@ type options struct {
 	level       verifier.LogLevel
 	progType    verifier.ProgType
 	decl        btfctx.Decl
+	btf         *btfctx.ProgBTF
 	skipUnsupp  bool
 	hasProgType bool
 }
@@ -171,7 +172,7 @@ func Object(t testing.TB, path, program string, opts ...Option) verifier.Result 
 			if !o.hasProgType {
 				o.progType = prog.ProgType
 			}
-			o.decl = prog.Decl
+			o.decl, o.btf = prog.Decl, prog.BTF
 			return run(t, prog.Slots, &o)
 		}
 		names = append(names, prog.Name)
@@ -186,7 +187,7 @@ func run(t testing.TB, slots []insn.Slot, o *options) verifier.Result {
 	if err != nil {
 		t.Fatalf("verifiertest: %v", err)
 	}
-	res, err := verifier.Verify(slots, verifier.Config{Profile: o.profile, ProgType: o.progType, Env: ctx, LogLevel: o.level})
+	res, err := verifier.Verify(slots, verifier.Config{Profile: o.profile, ProgType: o.progType, Env: ctx, LogLevel: o.level, BTF: o.btf})
 	if err != nil {
 		t.Fatalf("verifiertest: %v", err)
 	}
