@@ -154,6 +154,10 @@ func TestExitCodes(t *testing.T) {
 		{"input error wins", []string{"verify", reject, "/nonexistent"}, 2, ""},
 		{"explain unsupported", []string{"explain", unsupported}, 3, ""},
 		{"diff same", []string{"diff", accept}, 0, ""},
+		{"cgroup_skb attach type 5", []string{"verify", "--prog-type", "cgroup_skb", "--expected-attach-type", "5", accept}, 1, "verdict: reject (EINVAL)\n"},
+		{"cgroup_skb egress", []string{"verify", "--prog-type", "cgroup_skb", "--expected-attach-type", "1", accept}, 3, "expected_attach_type 1 of a cgroup_skb program is not modeled"},
+		{"attach_btf_id on a socket filter", []string{"verify", "--attach-btf-id", "1", accept}, 1, "verdict: reject (EINVAL)\n"},
+		{"unknown prog flag", []string{"verify", "--prog-flags", "0x100000", accept}, 1, "verdict: reject (EINVAL)\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -254,6 +258,9 @@ func TestNothingIgnored(t *testing.T) {
 		{"--prog-type with an object", []string{"verify", "--prog-type", "xdp", obj}, "--prog-type does not apply to " + obj + ", an ELF object: each program's type comes from its section name"},
 		{"--fd-array-cnt with an object", []string{"verify", "--fd-array-cnt", "1", obj}, "--fd-array-cnt does not apply"},
 		{"--map with an object", []string{"verify", "--map", "fd=3,type=array,key=4,value=4,entries=1", obj}, "--map does not apply"},
+		{"--license with an object", []string{"verify", "--license", "MIT", obj}, "--license does not apply"},
+		{"--prog-flags with an object", []string{"verify", "--prog-flags", "1", obj}, "--prog-flags does not apply"},
+		{"--prog-flags past 32 bits", []string{"verify", "--prog-flags", "4294967296", good}, "--prog-flags 4294967296 does not fit 32 bits"},
 		{"--program with raw slots", []string{"verify", "--program", "x", good}, "--program applies to an ELF object"},
 		{"diff one kernel", []string{"diff", "--kernel", "6.18", good}, "diff compares two profiles, A,B"},
 		{"diff same kernel twice", []string{"diff", "--kernel", "6.18,6.18", good}, "the two profiles are the same"},

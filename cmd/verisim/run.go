@@ -74,6 +74,10 @@ var notForObjects = []struct{ flag, why string }{
 	{"file-fd", "the object's fds are numbered by the loader"},
 	{"fd-array", "the loader does not pass fd_array"},
 	{"fd-array-cnt", "the loader does not pass fd_array"},
+	{"prog-flags", "the loader takes them from the section name"},
+	{"expected-attach-type", "the loader takes it from the section name"},
+	{"attach-btf-id", "the loader resolves the attach target"},
+	{"license", "the object has a license section"},
 }
 
 // targets reads one FILE and returns what to verify in it.
@@ -117,6 +121,7 @@ func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config,
 			return nil, usagef("%s: program %s: %v", in.name, p.Name, err)
 		}
 		t.cfg.Env, t.cfg.ProgType, t.cfg.BTF = ctx, p.ProgType, p.BTF
+		t.cfg.ExpectedAttachType, t.cfg.License = p.ExpectedAttachType, p.License
 		out = append(out, t)
 	}
 	if len(out) == 0 {

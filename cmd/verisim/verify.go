@@ -36,6 +36,10 @@ type verifyFlags struct {
 	logLevel *uint
 	program  *string
 	format   *string
+	flags    *uint
+	attach   *uint
+	btfID    *uint
+	license  *string
 	set      map[string]bool // the flags given
 }
 
@@ -63,6 +67,10 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	v.kallsyms = fs.String("kallsyms", "", "kallsyms listing: PATH, \"host\" (/proc/kallsyms) or \"none\" (default: the data shipped for the profile)")
 	v.logLevel = fs.Uint("log-level", 1, "verifier log level: 1 or 2, plus 4 for the statistics lines (5, 6)")
 	v.program = fs.String("program", "", "for an ELF object: verify only this program")
+	v.flags = fs.Uint("prog-flags", 0, "bpf_attr.prog_flags of a raw stream (BPF_F_STRICT_ALIGNMENT 1, BPF_F_ANY_ALIGNMENT 2, BPF_F_TEST_RND_HI32 4, ...)")
+	v.attach = fs.Uint("expected-attach-type", 0, "bpf_attr.expected_attach_type of a raw stream (enum bpf_attach_type)")
+	v.btfID = fs.Uint("attach-btf-id", 0, "bpf_attr.attach_btf_id of a raw stream (a vmlinux BTF id)")
+	v.license = fs.String("license", "GPL", "bpf_attr.license of a raw stream")
 	v.format = fs.String("format", "", "FILE format: raw (8-byte slots) or elf (default: ELF when FILE starts with \\x7fELF)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), commandUsage(name)); fs.PrintDefaults() }
 	return v
@@ -234,7 +242,16 @@ func (v *verifyFlags) config(p *verifier.Profile) (verifier.Config, btfctx.Optio
 	if err != nil {
 		return cfg, opts, usageError{err}
 	}
-	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: verifier.LogLevel(*v.logLevel)}, opts, nil
+	for _, n := range []struct {
+		name string
+		v    uint
+	}{{"prog-flags", *v.flags}, {"expected-attach-type", *v.attach}, {"attach-btf-id", *v.btfID}} {
+		if n.v > 0xffffffff {
+			return cfg, opts, usagef("--%s %d does not fit 32 bits", n.name, n.v)
+		}
+	}
+	return verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: verifier.LogLevel(*v.logLevel),
+		ProgFlags: uint32(*v.flags), ExpectedAttachType: uint32(*v.attach), AttachBTFID: uint32(*v.btfID), License: *v.license}, opts, nil
 }
 
 // kernelData sets up BTF and kallsyms: the data shipped for the profile

@@ -45,6 +45,11 @@ type Program struct {
 	// BTF is the program's BTF with its func_info and line_info, as the
 	// loader passes them (nil when the object has no BTF).
 	BTF *btfctx.ProgBTF
+	// ExpectedAttachType is what the section name gives
+	// ("cgroup_skb/egress": BPF_CGROUP_INET_EGRESS), as libbpf sets it.
+	ExpectedAttachType uint32
+	// License is the object's license section.
+	License string
 	// Ksyms lists the ksym loads and how they were relocated.
 	Ksyms []Ksym
 	// Err is why a loader would not load this program (its section names
@@ -228,7 +233,7 @@ func (f fdOf) FD() int { return int(f) }
 // relocate builds one program's slots.
 func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, externs map[string]extern,
 	p *verifier.Profile, kernel btfctx.Options, kc *kconfig, kcFD int32) (Program, error) {
-	prog := Program{Name: ps.Name, Section: ps.SectionName}
+	prog := Program{Name: ps.Name, Section: ps.SectionName, ExpectedAttachType: uint32(ps.AttachType), License: ps.License}
 	prog.ProgType = verifier.ProgTypeOf(ps.Type)
 	if prog.ProgType == verifier.ProgUnspec {
 		// libbpf: bpf_object_load_prog refuses a program whose section

@@ -66,6 +66,9 @@ type options struct {
 	progType    verifier.ProgType
 	decl        btfctx.Decl
 	btf         *btfctx.ProgBTF
+	attach      uint32
+	license     string
+	flags       uint32
 	skipUnsupp  bool
 	hasProgType bool
 }
@@ -143,6 +146,7 @@ func ProgramSpec(t testing.TB, spec *ebpf.ProgramSpec, opts ...Option) verifier.
 	if !o.hasProgType {
 		o.progType = verifier.ProgTypeOf(spec.Type)
 	}
+	o.attach, o.license, o.flags = uint32(spec.AttachType), spec.License, spec.Flags
 	return run(t, slots, &o)
 }
 
@@ -172,7 +176,7 @@ func Object(t testing.TB, path, program string, opts ...Option) verifier.Result 
 			if !o.hasProgType {
 				o.progType = prog.ProgType
 			}
-			o.decl, o.btf = prog.Decl, prog.BTF
+			o.decl, o.btf, o.attach, o.license = prog.Decl, prog.BTF, prog.ExpectedAttachType, prog.License
 			return run(t, prog.Slots, &o)
 		}
 		names = append(names, prog.Name)
@@ -187,7 +191,8 @@ func run(t testing.TB, slots []insn.Slot, o *options) verifier.Result {
 	if err != nil {
 		t.Fatalf("verifiertest: %v", err)
 	}
-	res, err := verifier.Verify(slots, verifier.Config{Profile: o.profile, ProgType: o.progType, Env: ctx, LogLevel: o.level, BTF: o.btf})
+	res, err := verifier.Verify(slots, verifier.Config{Profile: o.profile, ProgType: o.progType, Env: ctx, LogLevel: o.level, BTF: o.btf,
+		ExpectedAttachType: o.attach, License: o.license, ProgFlags: o.flags})
 	if err != nil {
 		t.Fatalf("verifiertest: %v", err)
 	}
