@@ -100,6 +100,11 @@ type Map struct {
 	Flags      uint32
 	Name       string // at most 15 bytes, the kernel's BPF_OBJ_NAME_LEN-1
 	Extra      uint64 // map_extra (arena: user VM start)
+	// Special names the BTF special fields of the map's value (a map
+	// created with BTF: bpf_spin_lock, bpf_timer, kptrs, ...), "" when it
+	// has none. check_map_prog_compatibility's rules on them are not
+	// modeled: a program that uses such a map verifies as unsupported.
+	Special string `json:",omitempty"`
 }
 
 // IsCgroupStorage reports bpf_map_is_cgroup_storage: CGROUP_STORAGE or

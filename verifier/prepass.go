@@ -297,6 +297,11 @@ func (e *env) useMap(m *btfctx.Map) {
 // or exclusive hashes can exist on them, programs are neither offloaded
 // nor sleepable, so the cgroup storage and arena rules remain.
 func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
+	if m.Special != "" {
+		// check_map_prog_compatibility refuses some of these for some
+		// program types (spin locks in tracing programs, ...).
+		return e.unsupported("map %q has BTF special fields (%s): their rules are not modeled", m.Name, m.Special)
+	}
 	if m.Type == btfctx.MapStructOps {
 		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
 	}
@@ -319,6 +324,9 @@ func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
 
 // checkMapProgCompat59 models the July 2020 check_map_prog_compatibility.
 func (e *env) checkMapProgCompat59(m *btfctx.Map) error {
+	if m.Special != "" {
+		return e.unsupported("map %q has BTF special fields (%s): their rules are not modeled", m.Name, m.Special)
+	}
 	t := e.cfg.ProgType
 	if t.isTracing(e.p) && !isPreallocated(m) {
 		if t == PerfEvent {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -184,7 +185,63 @@ func MapOf(m *ebpf.MapSpec) btfctx.Map {
 		name = name[:15]
 	}
 	return btfctx.Map{Type: btfctx.MapTypeOf(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
-		MaxEntries: m.MaxEntries, Flags: m.Flags, Name: name, Extra: m.MapExtra}
+		MaxEntries: m.MaxEntries, Flags: m.Flags, Name: name, Extra: m.MapExtra, Special: specialFields(m.Value)}
+}
+
+// specialTypes are the structs btf_parse_fields (kernel/bpf/btf.c, v6.18)
+// gives a meaning in a map value; kptrTags the type tags of kptrs.
+var (
+	specialTypes = map[string]bool{"bpf_spin_lock": true, "bpf_res_spin_lock": true, "bpf_timer": true, "bpf_wq": true,
+		"bpf_list_head": true, "bpf_list_node": true, "bpf_rb_root": true, "bpf_rb_node": true, "bpf_refcount": true,
+		"bpf_task_work": true, "bpf_workqueue": true}
+	kptrTags = map[string]bool{"kptr": true, "kptr_untrusted": true, "percpu_kptr": true, "uptr": true}
+)
+
+// specialFields names the special fields in a map value's BTF, looking
+// through nested structs, unions and arrays (a superset of what the kernel
+// accepts: a false find only makes the answer unsupported).
+func specialFields(t btf.Type) string {
+	var found []string
+	seen := map[btf.Type]bool{}
+	var walk func(t btf.Type)
+	walk = func(t btf.Type) {
+		if t == nil || seen[t] {
+			return
+		}
+		seen[t] = true
+		if p, ok := btfctx.SkipModifiers(t).(*btf.Pointer); ok {
+			for u := p.Target; ; {
+				tag, ok := u.(*btf.TypeTag)
+				if !ok {
+					break
+				}
+				if kptrTags[tag.Value] {
+					found = append(found, tag.Value)
+				}
+				u = tag.Type
+			}
+			return
+		}
+		switch u := btfctx.SkipModifiers(t).(type) {
+		case *btf.Struct:
+			if specialTypes[u.Name] {
+				found = append(found, u.Name)
+				return
+			}
+			for _, m := range u.Members {
+				walk(m.Type)
+			}
+		case *btf.Union:
+			for _, m := range u.Members {
+				walk(m.Type)
+			}
+		case *btf.Array:
+			walk(u.Type)
+		}
+	}
+	walk(t)
+	sort.Strings(found)
+	return strings.Join(slices.Compact(found), ", ")
 }
 
 // Names returns the names of the object's programs, sorted, without

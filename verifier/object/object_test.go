@@ -396,3 +396,29 @@ func TestMixedTypes(t *testing.T) {
 		t.Errorf("programs (-want +got):\n%s", d)
 	}
 }
+
+// TestSpecialFields: a map value with a BTF special field is declared as
+// such, and a program using the map is unsupported rather than judged
+// without check_map_prog_compatibility's rules on it (the kernel refuses
+// this kprobe: "tracing progs cannot use bpf_spin_lock yet").
+func TestSpecialFields(t *testing.T) {
+	obj, err := object.LoadFile("testdata/mixed/spinlock.o", object.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obj.Maps) != 1 || obj.Maps[0].Special != "bpf_spin_lock" {
+		t.Fatalf("maps = %+v", obj.Maps)
+	}
+	p := obj.Programs[0]
+	ctx, err := btfctx.New(p.Decl, kernel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := verifier.Verify(p.Slots, verifier.Config{ProgType: p.ProgType, Env: ctx, BTF: p.BTF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `unsupported: verisim: map "locked" has BTF special fields (bpf_spin_lock): their rules are not modeled`; res.String() != want {
+		t.Errorf("got %s, want %s", res, want)
+	}
+}
