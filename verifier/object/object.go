@@ -118,16 +118,9 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	obj := &Object{}
 	fds := map[string]int32{}
 	for i, name := range order {
-		m := spec.Maps[name]
 		fd := first + int32(i)
 		fds[name] = fd
-		mname := m.Name
-		if len(mname) > 15 {
-			mname = mname[:15]
-		}
-		obj.Maps = append(obj.Maps, btfctx.MapDecl{FD: fd, Map: btfctx.Map{
-			Type: btfctx.MapType(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
-			MaxEntries: m.MaxEntries, Flags: m.Flags, Name: mname, Extra: m.MapExtra}})
+		obj.Maps = append(obj.Maps, MapDecl(fd, spec.Maps[name]))
 	}
 	for _, name := range programNames(spec) {
 		ps := spec.Programs[name]
@@ -179,6 +172,38 @@ func programNames(spec *ebpf.CollectionSpec) []string {
 	return names
 }
 
+// MapDecl declares m at fd as BPF_MAP_CREATE would create it: its type,
+// key and value sizes, max entries, flags, map_extra, and its name cut to
+// the kernel's 15 bytes (BPF_OBJ_NAME_LEN - 1).
+func MapDecl(fd int32, m *ebpf.MapSpec) btfctx.MapDecl {
+	name := m.Name
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return btfctx.MapDecl{FD: fd, Map: btfctx.Map{
+		Type: btfctx.MapTypeOf(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
+		MaxEntries: m.MaxEntries, Flags: m.Flags, Name: name, Extra: m.MapExtra}}
+}
+
+// AssociateMaps is libbpf's map relocation: every map load of insns (an
+// ld_imm64 MAP_FD or MAP_VALUE) whose reference names a map of fds gets
+// that map's fd, through asm.Instruction.AssociateMap, which also clears
+// the reference. Other instructions are left as they are. It edits insns
+// in place: clone the instructions of a spec first.
+func AssociateMaps(insns asm.Instructions, fds map[string]int32) error {
+	for i := range insns {
+		ins := &insns[i]
+		fd, ok := fds[ins.Reference()]
+		if !ok || !ins.IsLoadFromMap() {
+			continue
+		}
+		if err := ins.AssociateMap(fdOf(fd)); err != nil {
+			return fmt.Errorf("instruction %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // fdOf implements asm.FDer for a simulated fd.
 type fdOf int32
 
@@ -194,7 +219,10 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 	}
 	prog.ProgType = pt
 	insns := slices.Clone(ps.Instructions)
-	if err := applyCORE(insns, local, kernel); err != nil {
+	if err := ApplyCORE(insns, local, kernel); err != nil {
+		return prog, err
+	}
+	if err := AssociateMaps(insns, fds); err != nil {
 		return prog, err
 	}
 	type pending struct {
@@ -207,18 +235,10 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 	for i := range insns {
 		ins := &insns[i]
 		ref := ins.Reference()
-		switch {
-		case ref == "":
-		case fds[ref] != 0 && ins.IsLoadFromMap():
-			if err := ins.AssociateMap(fdOf(fds[ref])); err != nil {
-				return prog, err
-			}
-		default:
-			if ext, ok := externs[ref]; ok && ins.OpCode.IsDWordLoad() {
-				ks = append(ks, pending{slot, ext, *ins})
-				*ins = ins.WithReference("")
-				ins.Constant = 0
-			}
+		if ext, ok := externs[ref]; ok && ref != "" && ins.OpCode.IsDWordLoad() {
+			ks = append(ks, pending{slot, ext, *ins})
+			*ins = ins.WithReference("")
+			ins.Constant = 0
 		}
 		slot += int(ins.Size() / asm.InstructionSize)
 	}
@@ -317,8 +337,11 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 	return k, err
 }
 
-// applyCORE relocates the program's CO-RE accesses against vmlinux BTF.
-func applyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) error {
+// ApplyCORE relocates the CO-RE accesses of insns (local is the object's
+// BTF, CollectionSpec.Types) against the vmlinux BTF of kernel, with
+// btf.CORERelocate and COREFixup.Apply. Instructions without CO-RE
+// relocations need no BTF. It edits insns in place.
+func ApplyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) error {
 	var relos []*btf.CORERelocation
 	var idx []int
 	for i := range insns {
