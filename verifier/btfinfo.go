@@ -154,6 +154,43 @@ func (e *env) checkBTFLine() error {
 	return nil
 }
 
+// checkBTFInfo59 models the 5.9 check_btf_info: one check_btf_func that
+// compares the count with the subprograms first and checks each record's
+// offset, layout and type in turn, then check_btf_line as in 6.18 (the
+// July 2020 source; no kernel of that kind can be recorded from).
+func (e *env) checkBTFInfo59() error {
+	if !e.hasBTFInfo() {
+		return nil
+	}
+	defer e.enter("check_btf_func", -1)()
+	fi := e.btf.FuncInfo
+	if len(fi) > 0 {
+		if len(fi) != len(e.subprogs) {
+			return e.reject(EINVAL, msgFuncInfoCount)
+		}
+		var prev uint32
+		for i, r := range fi {
+			if i == 0 && r.InsnOff != 0 {
+				return e.rejectNoNL(EINVAL, msgFuncInfoFirst, r.InsnOff)
+			}
+			if i > 0 && r.InsnOff <= prev {
+				return e.rejectNoNL(EINVAL, msgFuncInfoOrder, r.InsnOff, prev)
+			}
+			if int(r.InsnOff) != e.subprogs[i].start {
+				return e.reject(EINVAL, msgFuncInfoLayout)
+			}
+			t, ok := e.btf.Types.Type(r.TypeID)
+			fn, isFunc := t.(*btf.Func)
+			if !ok || !isFunc {
+				return e.rejectNoNL(EINVAL, msgFuncInfoType, int32(r.TypeID))
+			}
+			e.subprogs[i].global = fn.Linkage == btf.GlobalFunc
+			prev = r.InsnOff
+		}
+	}
+	return e.checkBTFLine()
+}
+
 // findLinfo is find_linfo: the last line_info record at or before idx.
 func (e *env) findLinfo(idx int) int {
 	li := e.btf.LineInfo
@@ -184,17 +221,27 @@ func (e *env) verboseLinfo(idx int, prefix string) {
 		return
 	}
 	cur := e.btf.LineInfo[i]
+	line, _ := e.btf.NameByOffset(cur.LineOff)
+	for len(line) > 0 && isSpace(line[0]) {
+		line = line[1:]
+	}
+	if !e.p.Log618 {
+		// 5.9: the line alone, and a record for the same line with
+		// another column prints it again (both changed in v6.3,
+		// "bpf: emit source code file name and line number in verifier
+		// log").
+		e.log.write(prefix)
+		e.log.printf("%s\n", line)
+		e.prevLinfo = i
+		return
+	}
 	if e.prevLinfo >= 0 {
 		prev := e.btf.LineInfo[e.prevLinfo]
 		if cur.FileNameOff == prev.FileNameOff && cur.Line() == prev.Line() {
 			return
 		}
 	}
-	line, _ := e.btf.NameByOffset(cur.LineOff)
 	file, _ := e.btf.NameByOffset(cur.FileNameOff)
-	for len(line) > 0 && isSpace(line[0]) {
-		line = line[1:]
-	}
 	for j := len(file) - 1; j >= 0; j-- {
 		if file[j] == '/' {
 			file = file[j+1:]

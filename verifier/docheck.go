@@ -63,8 +63,12 @@ func (e *env) doCheckMain() error {
 	e.scratched = 0xffff
 	e.inDoCheck = true
 	e.prevLinfo = -1 // do_check_common
-	if err := e.prepareMainArgs(); err != nil {
-		return err
+	if e.p.Log618 {
+		// 5.9's do_check_common calls btf_prepare_func_args only for
+		// subprograms and extensions.
+		if err := e.prepareMainArgs(); err != nil {
+			return err
+		}
 	}
 	err := e.doCheck()
 	if err == nil && !e.log.level2() {
@@ -189,6 +193,7 @@ func (e *env) printBeforeInsn(idx, prev int) {
 			e.doPrint = false
 		}
 		if l.anyLevel() {
+			e.verboseLinfo(idx, "; ")
 			l.printf("%d: %s\n", idx, e.disasm(idx))
 		}
 		return

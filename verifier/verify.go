@@ -154,12 +154,6 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 			return Result{}, fmt.Errorf("%w: %v", ErrConfig, err)
 		}
 		e.btf = b
-		if e.hasBTFInfo() && !p.Log618 {
-			// 5.9's verbose_linfo prints the line without " @ file:line"
-			// and repeats a line with another column; neither is
-			// recorded from a kernel, so the rfc profile does not guess.
-			return Result{Verdict: Unsupported, Insn: -1, Message: "verisim: func_info and line_info are not modeled under the rfc profile"}, nil
-		}
 	}
 	err := e.check()
 	if err == nil && cfg.ProgFlags&FlagTestRndHi32 != 0 && rndHi32MayOverflow(slots) {
@@ -392,6 +386,9 @@ func (e *env) check() error {
 			return err
 		}
 		if err := e.checkSubprogs(); err != nil {
+			return err
+		}
+		if err := e.checkBTFInfo59(); err != nil {
 			return err
 		}
 		if err := e.checkCFG(); err != nil {

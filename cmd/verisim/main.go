@@ -4,6 +4,7 @@
 //	verisim verify [flags] FILE...
 //	verisim explain [flags] FILE...
 //	verisim diff [flags] FILE...
+//	verisim stat [flags] FILE...
 //	verisim bench [flags]
 //
 // See the README for the flags, docs/json.md for the JSON output.
@@ -38,6 +39,9 @@ commands:
            function checked what, and why the verdict is what it is
   diff     verify FILE under two profiles and show where they part and the
            kernel change behind it
+  stat     one row per program: verdict, errno, error line, instructions
+           processed, states and time, as a table, CSV or JSON; --compare
+           shows two profiles side by side
   bench    time the simulator, the live kernel (when it can be asked) and
            cilium/ebpf's decoder on the same streams
   version  print verisim's version and profiles
@@ -45,7 +49,8 @@ commands:
 run "verisim help COMMAND" for a command's flags.
 exit status: 0 accepted, 1 rejected (or the modeled kernel would crash),
 3 unsupported (verisim does not model what the program reached), 2 bad
-usage or unreadable input. diff: 0 same verdict, 1 different.
+usage or unreadable input. diff: 0 same verdict, 1 different; stat
+--compare: as verify over both profiles, and 1 when any program differs.
 `
 
 // commandUsage is the head of a command's -h output.
@@ -66,6 +71,8 @@ flags:
 		return "usage: verisim explain [flags] FILE...\n\nVerify each FILE and explain every check, instruction by instruction, as it runs.\n" + files
 	case "diff":
 		return "usage: verisim diff [flags] FILE...\n\nVerify each FILE under two profiles (--kernel A,B) and show where they part.\n" + files
+	case "stat":
+		return "usage: verisim stat [flags] FILE...\n\nVerify every program of each FILE and print one row per program, sorted by\nfile and program: verdict, errno, the kernel's error line, insn, instructions\nprocessed, total and peak states, max states per insn and the simulator's\nwall time. --output table (with a totals line), csv or json; --compare runs\ntwo profiles (--kernel A,B) side by side. Exit status as verify's; with\n--compare also 1 when any program differs.\n" + files
 	}
 	return ""
 }
@@ -112,6 +119,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status, err = cmdExplain(args[1:], stdin, stdout, stderr)
 	case "diff":
 		status, err = cmdDiff(args[1:], stdin, stdout, stderr)
+	case "stat":
+		status, err = cmdStat(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(args) > 1 {
 			err = usagef("version takes no arguments")
@@ -126,7 +135,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		err = usagef("unknown command %q (want verify, explain, diff, bench or version)", args[0])
+		err = usagef("unknown command %q (want verify, explain, diff, stat, bench or version)", args[0])
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "verisim: %v\n", err)

@@ -86,6 +86,12 @@ func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config,
 	if err != nil {
 		return nil, err
 	}
+	return v.targetsOf(in, cfg, opts)
+}
+
+// targetsOf returns what to verify in a FILE already read: the stream, or
+// the programs of the object relocated for cfg's profile.
+func (v *verifyFlags) targetsOf(in input, cfg verifier.Config, opts btfctx.Options) ([]target, error) {
 	if !in.elf {
 		if v.set["program"] {
 			return nil, usagef("--program applies to an ELF object, and %s is raw instructions", in.name)

@@ -41,6 +41,7 @@ type verifyFlags struct {
 	btfID    *uint
 	license  *string
 	set      map[string]bool // the flags given
+	pair     bool            // --kernel names two profiles (diff, stat --compare)
 }
 
 func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
@@ -140,14 +141,22 @@ func profileNames() []string {
 func (v *verifyFlags) profiles() ([]*verifier.Profile, error) {
 	names := strings.Split(*v.kernel, ",")
 	want := 1
-	if v.cmd == "diff" {
+	if v.cmd == "diff" || v.pair {
 		want = 2
 	}
 	if len(names) != want {
 		if want == 2 {
-			return nil, usagef("--kernel %q: diff compares two profiles, A,B (known: %s)", *v.kernel, strings.Join(profileNames(), ", "))
+			what := v.cmd
+			if v.cmd == "stat" {
+				what = "stat --compare"
+			}
+			return nil, usagef("--kernel %q: %s compares two profiles, A,B (known: %s)", *v.kernel, what, strings.Join(profileNames(), ", "))
 		}
-		return nil, usagef("--kernel %q: want one profile (known: %s)", *v.kernel, strings.Join(profileNames(), ", "))
+		hint := ""
+		if v.cmd == "stat" && len(names) == 2 {
+			hint = "; --compare shows two side by side"
+		}
+		return nil, usagef("--kernel %q: want one profile (known: %s)%s", *v.kernel, strings.Join(profileNames(), ", "), hint)
 	}
 	var out []*verifier.Profile
 	for _, n := range names {

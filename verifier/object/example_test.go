@@ -3,8 +3,11 @@ package object_test
 import (
 	"fmt"
 
+	"github.com/cilium/ebpf/asm"
+
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/verifier"
 	"github.com/verisim/verisim/verifier/object"
 )
@@ -26,4 +29,20 @@ func ExampleLoadFile() {
 		fmt.Println(p.Name, res.Verdict, p.Ksyms[0].Name, p.Ksyms[0].BTFID, res.Steps[0].Regs[1].Format618())
 	}
 	// Output: percpu_struct accept runqueues 5 percpu_ptr_rq()
+}
+
+// Point a program's map loads at simulated fds, as libbpf's map relocation
+// points them at the fds of the maps it created.
+func ExampleAssociateMaps() {
+	prog := asm.Instructions{
+		asm.LoadMapPtr(asm.R1, 0).WithReference("counters"),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+	}
+	if err := object.AssociateMaps(prog, map[string]int32{"counters": 3}); err != nil {
+		panic(err)
+	}
+	slots, _ := insn.FromAsm(prog)
+	fmt.Println(slots[0].Src == insn.PseudoMapFD, slots[0].Imm)
+	// Output: true 3
 }

@@ -149,7 +149,7 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	for i, m := range specs {
 		fd := first + int32(i)
 		fds[m.Name] = fd
-		obj.Maps = append(obj.Maps, btfctx.MapDecl{FD: fd, Map: MapOf(m)})
+		obj.Maps = append(obj.Maps, MapDecl(fd, m))
 	}
 	for _, name := range programNames(spec) {
 		ps := spec.Programs[name]
@@ -177,8 +177,8 @@ func stdFiles(first int32) []int32 {
 	return out
 }
 
-// MapOf is the map BPF_MAP_CREATE is given for m: its name cut to the
-// kernel's 15 bytes.
+// MapOf is the map BPF_MAP_CREATE is given for m (see MapDecl), with the
+// special fields of its value's BTF.
 func MapOf(m *ebpf.MapSpec) btfctx.Map {
 	name := m.Name
 	if len(name) > 15 {
@@ -282,6 +282,32 @@ func programNames(spec *ebpf.CollectionSpec) []string {
 	return names
 }
 
+// MapDecl declares m at fd as BPF_MAP_CREATE would create it: its type,
+// key and value sizes, max entries, flags, map_extra, and its name cut to
+// the kernel's 15 bytes (BPF_OBJ_NAME_LEN - 1).
+func MapDecl(fd int32, m *ebpf.MapSpec) btfctx.MapDecl {
+	return btfctx.MapDecl{FD: fd, Map: MapOf(m)}
+}
+
+// AssociateMaps is libbpf's map relocation: every map load of insns (an
+// ld_imm64 MAP_FD or MAP_VALUE) whose reference names a map of fds gets
+// that map's fd, through asm.Instruction.AssociateMap, which also clears
+// the reference. Other instructions are left as they are. It edits insns
+// in place: clone the instructions of a spec first.
+func AssociateMaps(insns asm.Instructions, fds map[string]int32) error {
+	for i := range insns {
+		ins := &insns[i]
+		fd, ok := fds[ins.Reference()]
+		if !ok || !ins.IsLoadFromMap() {
+			continue
+		}
+		if err := ins.AssociateMap(fdOf(fd)); err != nil {
+			return fmt.Errorf("instruction %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // fdOf implements asm.FDer for a simulated fd.
 type fdOf int32
 
@@ -298,7 +324,10 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		return prog, fmt.Errorf("missing BPF prog type, check ELF section name '%s'", ps.SectionName)
 	}
 	insns := slices.Clone(ps.Instructions)
-	if err := applyCORE(insns, local, kernel); err != nil {
+	if err := ApplyCORE(insns, local, kernel); err != nil {
+		return prog, err
+	}
+	if err := AssociateMaps(insns, fds); err != nil {
 		return prog, err
 	}
 	if kc != nil {
@@ -316,18 +345,10 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 	for i := range insns {
 		ins := &insns[i]
 		ref := ins.Reference()
-		switch {
-		case ref == "":
-		case fds[ref] != 0 && ins.IsLoadFromMap():
-			if err := ins.AssociateMap(fdOf(fds[ref])); err != nil {
-				return prog, err
-			}
-		default:
-			if ext, ok := externs[ref]; ok && ins.OpCode.IsDWordLoad() {
-				ks = append(ks, pending{slot, ext, *ins})
-				*ins = ins.WithReference("")
-				ins.Constant = 0
-			}
+		if ext, ok := externs[ref]; ok && ref != "" && ins.OpCode.IsDWordLoad() {
+			ks = append(ks, pending{slot, ext, *ins})
+			*ins = ins.WithReference("")
+			ins.Constant = 0
 		}
 		slot += int(ins.Size() / asm.InstructionSize)
 	}
@@ -344,21 +365,21 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		prog.Ksyms = append(prog.Ksyms, r)
 	}
 	prog.Slots = slots
-	prog.BTF, err = progBTF(insns, p)
+	prog.BTF, err = ProgBTF(insns, p)
 	if err != nil {
 		return prog, fmt.Errorf("func_info/line_info: %w", err)
 	}
 	return prog, nil
 }
 
-// progBTF is the program's BTF as cilium/ebpf's loader builds it
+// ProgBTF is the program's BTF as cilium/ebpf's loader builds it
 // (ebpf.NewProgram: btf.MarshalExtInfos into a fresh btf.Builder): the
 // FUNC types of its functions and the strings of its line info, with the
 // func_info and line_info records. The marshal options are the profile
 // kernel's, not the running one's (btf.KernelMarshalOptions probes the
 // host): 6.18 takes every kind, 5.9 has no DECL_TAG (v5.16), TYPE_TAG
 // (v5.17) or ENUM64 (v6.0). nil when the program has neither.
-func progBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, error) {
+func ProgBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, error) {
 	var b btf.Builder
 	fib, lib, err := btf.MarshalExtInfos(insns, &b)
 	if err != nil {
@@ -462,8 +483,11 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 	return k, err
 }
 
-// applyCORE relocates the program's CO-RE accesses against vmlinux BTF.
-func applyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) error {
+// ApplyCORE relocates the CO-RE accesses of insns (local is the object's
+// BTF, CollectionSpec.Types) against the vmlinux BTF of kernel, with
+// btf.CORERelocate and COREFixup.Apply. Instructions without CO-RE
+// relocations need no BTF. It edits insns in place.
+func ApplyCORE(insns asm.Instructions, local *btf.Spec, kernel btfctx.Options) error {
 	var relos []*btf.CORERelocation
 	var idx []int
 	for i := range insns {

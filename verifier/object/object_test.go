@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
 	"github.com/google/go-cmp/cmp"
 
@@ -420,5 +422,48 @@ func TestSpecialFields(t *testing.T) {
 	}
 	if want := `unsupported: verisim: map "locked" has BTF special fields (bpf_spin_lock): their rules are not modeled`; res.String() != want {
 		t.Errorf("got %s, want %s", res, want)
+	}
+}
+
+// TestMapDecl: a spec's map is declared with every attribute
+// BPF_MAP_CREATE checks, and its name cut to the kernel's 15 bytes.
+func TestMapDecl(t *testing.T) {
+	got := object.MapDecl(7, &ebpf.MapSpec{Name: "a_rather_long_map_name", Type: ebpf.Hash, KeySize: 4, ValueSize: 16,
+		MaxEntries: 32, Flags: 1, MapExtra: 0})
+	want := btfctx.MapDecl{FD: 7, Map: btfctx.Map{Type: btfctx.MapHash, KeySize: 4, ValueSize: 16, MaxEntries: 32, Flags: 1, Name: "a_rather_long_m"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("MapDecl (-want +got):\n%s", d)
+	}
+}
+
+// TestAssociateMaps: map loads of named maps get their fds (MAP_FD and
+// MAP_VALUE, the value offset kept); other loads keep their reference.
+func TestAssociateMaps(t *testing.T) {
+	insns := asm.Instructions{
+		asm.LoadMapPtr(asm.R1, 0).WithReference("counters"),
+		asm.LoadMapValue(asm.R2, 0, 8).WithReference(".data"),
+		asm.LoadImm(asm.R3, 0, asm.DWord).WithReference("some_ksym"),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Return(),
+	}
+	if err := object.AssociateMaps(insns, map[string]int32{"counters": 3, ".data": 4}); err != nil {
+		t.Fatal(err)
+	}
+	if insns[0].Reference() != "" || insns[1].Reference() != "" || insns[2].Reference() != "some_ksym" {
+		t.Errorf("references after: %q %q %q", insns[0].Reference(), insns[1].Reference(), insns[2].Reference())
+	}
+	insns[2] = insns[2].WithReference("")
+	slots, err := insn.FromAsm(insns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ld struct {
+		Src        uint8
+		Imm0, Imm1 int32 // the fd, and a MAP_VALUE's offset
+	}
+	got := []ld{{slots[0].Src, slots[0].Imm, slots[1].Imm}, {slots[2].Src, slots[2].Imm, slots[3].Imm}}
+	want := []ld{{insn.PseudoMapFD, 3, 0}, {insn.PseudoMapValue, 4, 8}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("map loads (-want +got):\n%s", d)
 	}
 }

@@ -6,9 +6,9 @@
 //		verifiertest.Expect(t, res, verifiertest.Accepted())
 //	}
 //
-// A program can be an object file's program (Object), an
-// asm.Instructions (Instructions), an *ebpf.ProgramSpec (ProgramSpec) or
-// raw slots (Slots). Each verifies under verifier.Default unless
+// A program can be an object file's program (Object), a program of an
+// *ebpf.CollectionSpec with its maps (CollectionSpec), an asm.Instructions
+// (Instructions), an *ebpf.ProgramSpec (ProgramSpec) or raw slots (Slots). Each verifies under verifier.Default unless
 // WithProfile says otherwise, with the kernel data shipped for that
 // profile (kernel/vmlinux), so a test gives the same answer on every
 // machine; WithKernel or WithHostKernel choose other data.
@@ -19,6 +19,8 @@
 package verifiertest
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -71,6 +73,7 @@ type options struct {
 	flags       uint32
 	skipUnsupp  bool
 	hasProgType bool
+	hasDecl     bool
 }
 
 // WithProfile verifies under p instead of verifier.Default.
@@ -96,8 +99,8 @@ func WithProgType(pt verifier.ProgType) Option {
 }
 
 // WithDecl declares the fds the instructions name (maps, BTF objects,
-// files). Objects declare their own.
-func WithDecl(d btfctx.Decl) Option { return func(o *options) { o.decl = d } }
+// files). Objects declare their own; CollectionSpec refuses it.
+func WithDecl(d btfctx.Decl) Option { return func(o *options) { o.decl, o.hasDecl = d, true } }
 
 // WithSkipUnsupported skips the test, instead of failing it, when the
 // program reaches something verisim does not model.
@@ -183,6 +186,76 @@ func Object(t testing.TB, path, program string, opts ...Option) verifier.Result 
 	}
 	t.Fatalf("verifiertest: %s has no program %q (it has %s)", path, program, strings.Join(names, ", "))
 	return verifier.Result{}
+}
+
+// CollectionSpec verifies program of spec as a loader would load it from
+// the collection (ebpf.LoadCollectionSpec("prog.o")):
+//
+//   - spec's maps are declared at fds from 3 (object.MapDecl: type, key and
+//     value sizes, max entries, flags, map_extra, the name cut to 15
+//     bytes), in the order of their names, since a CollectionSpec does not
+//     keep the object's declaration order; fds 0, 1 and 2 are open on
+//     files, as standard input, output and error are in a process;
+//   - the program's CO-RE relocations are applied against the vmlinux BTF
+//     of the kernel data (object.ApplyCORE), and its map loads point at
+//     the maps' fds (object.AssociateMaps);
+//   - it verifies as a program of its type, like ProgramSpec.
+//
+// The test fails when spec has no such program, when the program refers
+// to something that is not one of spec's maps (a ksym: Object relocates
+// those from the object file), when a map is one BPF_MAP_CREATE would
+// refuse, and when WithDecl is given (the fds are the spec's).
+func CollectionSpec(t testing.TB, spec *ebpf.CollectionSpec, program string, opts ...Option) verifier.Result {
+	t.Helper()
+	o := build(opts)
+	if o.hasDecl {
+		t.Fatalf("verifiertest: WithDecl does not apply to CollectionSpec: the fds are those of the spec's maps")
+	}
+	ps := spec.Programs[program]
+	if ps == nil {
+		names := make([]string, 0, len(spec.Programs))
+		for name := range spec.Programs {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		t.Fatalf("verifiertest: the collection has no program %q (it has %s)", program, strings.Join(names, ", "))
+	}
+	names := make([]string, 0, len(spec.Maps))
+	for name := range spec.Maps {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	o.decl = btfctx.Decl{Files: []int32{0, 1, 2}}
+	fds := map[string]int32{}
+	for i, name := range names {
+		fd := int32(3 + i)
+		fds[name] = fd
+		o.decl.Maps = append(o.decl.Maps, object.MapDecl(fd, spec.Maps[name]))
+	}
+	insns := slices.Clone(ps.Instructions)
+	if err := object.ApplyCORE(insns, spec.Types, o.kernelData(t)); err != nil {
+		t.Fatalf("verifiertest: program %s: %v", program, err)
+	}
+	if err := object.AssociateMaps(insns, fds); err != nil {
+		t.Fatalf("verifiertest: program %s: %v", program, err)
+	}
+	for i, ins := range insns {
+		if ref := ins.Reference(); ref != "" && !ins.IsFunctionReference() {
+			t.Fatalf("verifiertest: program %s: instruction %d (%v) refers to %q, which is not a map of the collection (Object relocates ksyms)", program, i, ins, ref)
+		}
+	}
+	slots, err := insn.FromAsm(insns)
+	if err != nil {
+		t.Fatalf("verifiertest: program %s: %v", program, err)
+	}
+	if o.btf, err = object.ProgBTF(insns, o.profile); err != nil {
+		t.Fatalf("verifiertest: program %s: %v", program, err)
+	}
+	if !o.hasProgType {
+		o.progType = verifier.ProgTypeOf(ps.Type)
+	}
+	o.attach, o.license, o.flags = uint32(ps.AttachType), ps.License, ps.Flags
+	return run(t, slots, &o)
 }
 
 func run(t testing.TB, slots []insn.Slot, o *options) verifier.Result {
