@@ -55,10 +55,9 @@ func statRun(t *testing.T, args ...string) (int, string, string) {
 	return code, noDurations(out), errs
 }
 
-// The three loader errors of the objects under 6.18, as verify reports
+// The two loader errors of the objects under 6.18, as verify reports
 // them: one line each on standard error, and a row each.
 const objectErrors = `verisim: verifier/object/testdata/ksym_plain_struct.o: program plain_struct: ksym: extern (var ksym) 'init_task': not found in kernel BTF
-verisim: verifier/object/testdata/ksym_typeless.o: program typeless: ksym: extern '_stext' (strong): not resolved (no kallsyms address)
 verisim: verifier/object/testdata/ksym_typeless_var.o: program typeless_var: ksym: extern 'runqueues' (strong): not resolved (no kallsyms address)
 `
 
@@ -81,10 +80,10 @@ verifier/object/testdata/ksym_func.o           func_exists    accept       -    
 verifier/object/testdata/ksym_percpu_int.o     percpu_int     reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
 verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
 verifier/object/testdata/ksym_plain_struct.o   -              error        -       program plain_struct: ksym: extern (var ksym)...  -     -          -             -            -                    -
-verifier/object/testdata/ksym_typeless.o       -              error        -       program typeless: ksym: extern '_stext' (stro...  -     -          -             -            -                    -
+verifier/object/testdata/ksym_typeless.o       typeless       accept       -       -                                                 -     3          0             0            0                    D
 verifier/object/testdata/ksym_typeless_var.o   -              error        -       program typeless_var: ksym: extern 'runqueues...  -     -          -             -            -                    -
 verifier/object/testdata/ksym_weak_var.o       weak_var       accept       -       -                                                 -     3          0             0            0                    D
-total (6.18): 8 programs, 5 accepted, 2 rejected, 1 unsupported, 3 input errors
+total (6.18): 9 programs, 6 accepted, 2 rejected, 1 unsupported, 2 input errors
 `},
 		{"csv", []string{"--output", "csv"}, `file,program,kernel,verdict,errno,error,insn,processed,total_states,peak_states,max_states_per_insn,duration_ns
 verifier/object/testdata/core.o,core_fields,6.18,accept,,,-1,4,0,0,0,D
@@ -95,7 +94,7 @@ verifier/object/testdata/ksym_func.o,func_exists,6.18,accept,,,-1,4,0,0,0,D
 verifier/object/testdata/ksym_percpu_int.o,percpu_int,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'cpu_number'.,-1,0,0,0,0,D
 verifier/object/testdata/ksym_percpu_struct.o,percpu_struct,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'runqueues'.,-1,0,0,0,0,D
 verifier/object/testdata/ksym_plain_struct.o,,6.18,error,,verifier/object/testdata/ksym_plain_struct.o: program plain_struct: ksym: extern (var ksym) 'init_task': not found in kernel BTF,,,,,,
-verifier/object/testdata/ksym_typeless.o,,6.18,error,,verifier/object/testdata/ksym_typeless.o: program typeless: ksym: extern '_stext' (strong): not resolved (no kallsyms address),,,,,,
+verifier/object/testdata/ksym_typeless.o,typeless,6.18,accept,,,-1,3,0,0,0,D
 verifier/object/testdata/ksym_typeless_var.o,,6.18,error,,verifier/object/testdata/ksym_typeless_var.o: program typeless_var: ksym: extern 'runqueues' (strong): not resolved (no kallsyms address),,,,,,
 verifier/object/testdata/ksym_weak_var.o,weak_var,6.18,accept,,,-1,3,0,0,0,D
 `},
@@ -107,7 +106,7 @@ verifier/object/testdata/ksym_weak_var.o,weak_var,6.18,accept,,,-1,3,0,0,0,D
 {"file":"verifier/object/testdata/ksym_percpu_int.o","program":"percpu_int","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'cpu_number'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_percpu_struct.o","program":"percpu_struct","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'runqueues'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_plain_struct.o","verdict":"error","accepted":false,"input_error":"verifier/object/testdata/ksym_plain_struct.o: program plain_struct: ksym: extern (var ksym) 'init_task': not found in kernel BTF"}
-{"file":"verifier/object/testdata/ksym_typeless.o","verdict":"error","accepted":false,"input_error":"verifier/object/testdata/ksym_typeless.o: program typeless: ksym: extern '_stext' (strong): not resolved (no kallsyms address)"}
+{"file":"verifier/object/testdata/ksym_typeless.o","program":"typeless","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":3,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_typeless_var.o","verdict":"error","accepted":false,"input_error":"verifier/object/testdata/ksym_typeless_var.o: program typeless_var: ksym: extern 'runqueues' (strong): not resolved (no kallsyms address)"}
 {"file":"verifier/object/testdata/ksym_weak_var.o","program":"weak_var","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":3,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 `},
@@ -218,10 +217,10 @@ verifier/object/testdata/ksym_func.o           func_exists    error          acc
 verifier/object/testdata/ksym_percpu_int.o     percpu_int     error          reject          -                0                 verdict
 verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  error          reject          -                0                 verdict
 verifier/object/testdata/ksym_plain_struct.o   -              error          error           -                -                 error
-verifier/object/testdata/ksym_typeless.o       -              error          error           -                -                 error
+verifier/object/testdata/ksym_typeless.o       typeless       accept         accept          3                3                 no
 verifier/object/testdata/ksym_typeless_var.o   -              error          error           -                -                 error
 verifier/object/testdata/ksym_weak_var.o       weak_var       accept         accept          3                3                 no
-total: 8 programs, 6 differ; rfc: 4 accepted, 0 rejected, 1 unsupported, 6 input errors; 6.18: 5 accepted, 2 rejected, 1 unsupported, 3 input errors
+total: 9 programs, 5 differ; rfc: 5 accepted, 0 rejected, 1 unsupported, 5 input errors; 6.18: 6 accepted, 2 rejected, 1 unsupported, 2 input errors
 `},
 		{"streams", tinyKernel, streams, exitReject, `file                                  program  verdict (rfc)  verdict (6.18)  processed (rfc)  processed (6.18)  differ
 docs/examples/ksym-6.18.bin           -        accept         accept          3                3                 no

@@ -1,6 +1,6 @@
 // Package vmlinux ships the kernel data of each profile: the vmlinux BTF
-// and the kallsyms lines verisim needs (every symbol that has a BTF VAR or
-// FUNC), recorded from the kernel the profile is validated against. With
+// and the kallsyms lines verisim needs (every vmlinux symbol, and the
+// module symbols with BTF), recorded from the kernel the profile is validated against. With
 // them a verification gives the same answer on every machine, whatever
 // kernel it runs.
 //
