@@ -121,3 +121,22 @@ func TestHostOnce(t *testing.T) {
 		t.Error("vmlinux BTF parsed twice")
 	}
 }
+
+// TestNewRefusesMaps: a declaration with a map BPF_MAP_CREATE would refuse
+// is an error naming the map and the kernel's errno.
+func TestNewRefusesMaps(t *testing.T) {
+	cases := []struct {
+		m    btfctx.Map
+		want string
+	}{
+		{btfctx.Map{Type: 9999, KeySize: 4, ValueSize: 4, MaxEntries: 1}, "the MapType(9999) map at fd 3: BPF_MAP_CREATE would fail with EINVAL in map_create: map type 9999 is not one 6.18 has"},
+		{btfctx.Map{Type: btfctx.MapArray, KeySize: 8, ValueSize: 4, MaxEntries: 1, Name: "arr"}, `the array map at fd 3 ("arr"): BPF_MAP_CREATE would fail with EINVAL in array_map_alloc_check: key_size 8`},
+		{btfctx.Map{Type: btfctx.MapLRUHash, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: btfctx.MapFlagNoPrealloc}, "ENOTSUPP in htab_map_alloc_check: BPF_F_NO_PREALLOC on an LRU map"},
+	}
+	for _, tc := range cases {
+		_, err := btfctx.New(btfctx.Decl{Maps: []btfctx.MapDecl{{FD: 3, Map: tc.m}}}, btfctx.Options{})
+		if err == nil || !errors.Is(err, btfctx.ErrDecl) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.m, err, tc.want)
+		}
+	}
+}

@@ -271,6 +271,8 @@ func TestNothingIgnored(t *testing.T) {
 		{"array value 4294967295", []string{"verify", "--map", "fd=3,type=array,key=4,value=4294967295,entries=1", good}, "E2BIG in array_map_alloc_check"},
 		{"hash unknown flag", []string{"verify", "--map", "fd=3,type=hash,key=4,value=4,entries=1,flags=0x40000000", good}, "EINVAL in htab_map_alloc_check: map_flags 0x40000000"},
 		{"extra on an array", []string{"verify", "--map", "fd=3,type=array,key=4,value=4,entries=1,extra=1", good}, "map_extra is 1"},
+		{"explain --log-level", []string{"explain", "--log-level", "2", good}, "--log-level does not apply to explain"},
+		{"diff --log-level", []string{"diff", "--log-level", "1", good}, "--log-level does not apply to diff"},
 		{"two stdins", []string{"verify", "-", "-"}, "standard input (-) is named 2 times"},
 		{"bad format", []string{"verify", "--format", "hex", good}, `--format "hex": want raw or elf`},
 	}

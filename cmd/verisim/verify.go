@@ -91,6 +91,9 @@ func (v *verifyFlags) parse(args []string) ([]string, error) {
 	if len(files) == 0 {
 		return nil, usagef("want at least one FILE (or - for standard input); run \"verisim help %s\"", v.cmd)
 	}
+	if (v.cmd == "explain" || v.cmd == "diff") && v.set["log-level"] {
+		return nil, usagef("--log-level does not apply to %s: it shows the checks and states, not the log (verisim verify --log-level N prints the log)", v.cmd)
+	}
 	stdin := 0
 	for _, f := range files {
 		if f == "-" {
