@@ -228,10 +228,19 @@ func (b *BTF) SizeType(t btf.Type) uint32 {
 }
 
 // SkipModifiers follows typedefs and modifiers (btf_type_skip_modifiers).
-func SkipModifiers(t btf.Type) btf.Type {
+func SkipModifiers(t btf.Type) btf.Type { return skipModifiers(t, true) }
+
+// SkipQualifiers is SkipModifiers that stops at a typedef (the kernel's
+// "while (btf_type_is_modifier(t) && !btf_type_is_typedef(t))").
+func SkipQualifiers(t btf.Type) btf.Type { return skipModifiers(t, false) }
+
+func skipModifiers(t btf.Type, typedefs bool) btf.Type {
 	for {
 		switch u := t.(type) {
 		case *btf.Typedef:
+			if !typedefs {
+				return t
+			}
 			t = u.Type
 		case *btf.Volatile:
 			t = u.Type

@@ -363,29 +363,11 @@ func (e *env) isProgCtxType(ptr *btf.Pointer, arg int) (bool, error) {
 	if !ok {
 		return false, e.unsupported("the context type of program type %s is not modeled", e.cfg.ProgType)
 	}
-	t := ptr.Target
 	if e.cfg.ProgType == Kprobe {
-		for {
-			if td, ok := t.(*btf.Typedef); ok {
-				if td.Name == "bpf_user_pt_regs_t" {
-					return true, nil
-				}
-				break
-			}
-			u := btfctx.SkipModifiers(t)
-			if u == t {
-				break
-			}
-			switch m := t.(type) {
-			case *btf.Volatile:
-				t = m.Type
-			case *btf.Const:
-				t = m.Type
-			case *btf.Restrict:
-				t = m.Type
-			case *btf.TypeTag:
-				t = m.Type
-			}
+		// Before the typedefs are skipped: kprobe's context may be named
+		// by its typedef.
+		if td, ok := btfctx.SkipQualifiers(ptr.Target).(*btf.Typedef); ok && td.Name == "bpf_user_pt_regs_t" {
+			return true, nil
 		}
 	}
 	var name string

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"io"
 	"os"
 
@@ -23,24 +21,14 @@ func colorFor(w io.Writer) bool {
 // cmdExplain is "verisim explain [verify's flags] FILE...".
 func cmdExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("explain", stderr)
-	files, err := v.parse(args)
+	ss, err := v.start(args)
 	if err != nil {
 		return v.fail(stdout, err)
 	}
-	ps, err := v.profiles()
-	if err != nil {
-		return v.fail(stdout, err)
-	}
-	cfg, opts, err := v.config(ps[0])
-	if err != nil {
-		return v.fail(stdout, err)
-	}
-	rep := newReporter(v, files, stdout, stderr)
-	w := bufio.NewWriter(stdout)
+	rep := newReporter(v, ss.files, stdout, stderr)
+	w := rep.buffered(stdout)
 	defer w.Flush()
-	rep.stdout = w
-	rep.enc = json.NewEncoder(w)
-	v.each(files, stdin, cfg, opts, rep, func(t target) error {
+	v.each(ss.files, stdin, ss.cfg, ss.opts, rep, func(t target) error {
 		if !*v.json {
 			t.header(w, rep.manyFiles)
 		}
@@ -58,26 +46,17 @@ func cmdExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, 
 // cmdDiff is "verisim diff [verify's flags] FILE...": two profiles.
 func cmdDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("diff", stderr)
-	files, err := v.parse(args)
-	if err != nil {
-		return v.fail(stdout, err)
-	}
-	ps, err := v.profiles()
-	if err != nil {
-		return v.fail(stdout, err)
-	}
 	// The kernel data and fds are the same for both sides: the first
 	// profile's shipped data unless --btf and --kallsyms say otherwise.
-	cfg, opts, err := v.config(ps[0])
+	ss, err := v.start(args)
 	if err != nil {
 		return v.fail(stdout, err)
 	}
-	rep := newReporter(v, files, stdout, stderr)
-	w := bufio.NewWriter(stdout)
+	ps := ss.ps
+	rep := newReporter(v, ss.files, stdout, stderr)
+	w := rep.buffered(stdout)
 	defer w.Flush()
-	rep.stdout = w
-	rep.enc = json.NewEncoder(w)
-	v.each(files, stdin, cfg, opts, rep, func(t target) error {
+	v.each(ss.files, stdin, ss.cfg, ss.opts, rep, func(t target) error {
 		if !*v.json {
 			t.header(w, rep.manyFiles)
 		}

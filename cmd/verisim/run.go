@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -273,20 +274,45 @@ func hasStats(r verifier.Result) bool {
 	return r.Stats.Processed > 0 || r.Insn >= 0
 }
 
+// session is what a verifying command works with once its arguments are
+// parsed: the FILEs, the profiles, the configuration of a raw stream (the
+// first profile's) and the kernel data.
+type session struct {
+	files []string
+	ps    []*verifier.Profile
+	cfg   verifier.Config
+	opts  btfctx.Options
+}
+
+// start parses the arguments of verify, explain or diff.
+func (v *verifyFlags) start(args []string) (session, error) {
+	var s session
+	var err error
+	if s.files, err = v.parse(args); err != nil {
+		return s, err
+	}
+	if s.ps, err = v.profiles(); err != nil {
+		return s, err
+	}
+	s.cfg, s.opts, err = v.config(s.ps[0])
+	return s, err
+}
+
+// buffered makes the reporter write through a buffer, flushed after each
+// result, for the commands whose output is long (explain, diff).
+func (r *reporter) buffered(stdout io.Writer) *bufio.Writer {
+	w := bufio.NewWriter(stdout)
+	r.stdout, r.enc = w, json.NewEncoder(w)
+	return w
+}
+
 func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("verify", stderr)
-	files, err := v.parse(args)
+	ss, err := v.start(args)
 	if err != nil {
 		return v.fail(stdout, err)
 	}
-	ps, err := v.profiles()
-	if err != nil {
-		return v.fail(stdout, err)
-	}
-	cfg, opts, err := v.config(ps[0])
-	if err != nil {
-		return v.fail(stdout, err)
-	}
+	files, cfg, opts := ss.files, ss.cfg, ss.opts
 	rep := newReporter(v, files, stdout, stderr)
 	v.each(files, stdin, cfg, opts, rep, func(t target) error {
 		res, err := verifier.Verify(t.slots, t.cfg)
