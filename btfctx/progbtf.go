@@ -107,6 +107,10 @@ func (p *ProgBTF) Parse() (*ParsedProgBTF, error) {
 	if len(p.Raw) > MaxLoadBTFSize {
 		return nil, fmt.Errorf("program BTF: %w: %d bytes, more than BTF_MAX_SIZE (%d)", ErrTooLarge, len(p.Raw), MaxLoadBTFSize)
 	}
+	const hdrSize = 24 // struct btf_header
+	if len(p.Raw) < hdrSize {
+		return nil, fmt.Errorf("program BTF: %w: %d bytes, shorter than the BTF header", ErrCorrupt, len(p.Raw))
+	}
 	types, err := LoadBTF("program BTF", bytes.NewReader(p.Raw))
 	if err != nil {
 		return nil, err

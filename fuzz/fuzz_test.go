@@ -2,6 +2,7 @@ package fuzz_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/verisim/verisim/regstate"
 	"github.com/verisim/verisim/verifier"
 	"github.com/verisim/verisim/verifier/explain"
+	"github.com/verisim/verisim/verifier/object"
 )
 
 func tiny(f *testing.F) *fixtures.Tiny {
@@ -223,6 +225,59 @@ func FuzzDifferential(f *testing.F) {
 		got := outcome{sim.Verdict, sim.Errno, sim.Message, sim.Insn, oracle.Normalize(sim.Log)}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Fatalf("simulator disagrees with the kernel (-kernel +simulator):\n%s\nstream %s, decl %+v", d, fixtures.EncodeSlots(slots), decl)
+		}
+	})
+}
+
+// FuzzProgBTF: a compiled program with its BTF, func_info and line_info
+// changed anywhere (the blob's bytes and the records) never panics the
+// simulator, gives the same answer twice, and is accepted only with
+// records that check_btf_func_early and check_btf_line would pass (the
+// first func_info and line_info records at insn 0, offsets increasing and
+// inside the program).
+func FuzzProgBTF(f *testing.F) {
+	obj, err := object.LoadFile("../verifier/object/testdata/globals.o", object.Options{Kernel: fixtures.ShippedOptions()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	p := obj.Programs[0]
+	ctx, err := btfctx.New(p.Decl, fixtures.ShippedOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(p.BTF.Raw, btfctx.EncodeFuncInfo(p.BTF.FuncInfo), btfctx.EncodeLineInfo(p.BTF.LineInfo), uint8(2))
+	f.Add(p.BTF.Raw[:30], []byte{}, btfctx.EncodeLineInfo(p.BTF.LineInfo), uint8(1))
+	f.Fuzz(func(t *testing.T, raw, fi, li []byte, level uint8) {
+		fis, err1 := btfctx.DecodeFuncInfo(fi[:len(fi)/btfctx.FuncInfoSize*btfctx.FuncInfoSize])
+		lis, err2 := btfctx.DecodeLineInfo(li[:len(li)/btfctx.LineInfoSize*btfctx.LineInfoSize])
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		b := &btfctx.ProgBTF{Raw: raw, FuncInfo: fis, LineInfo: lis}
+		cfg := verifier.Config{ProgType: p.ProgType, Env: ctx, LogLevel: verifier.LogLevel(level % 3), BTF: b}
+		r1, err := verifier.Verify(p.Slots, cfg)
+		if err != nil {
+			if !errors.Is(err, verifier.ErrConfig) || r1.Accepted() {
+				t.Fatalf("error %v with result %v", err, r1)
+			}
+			return
+		}
+		r2, _ := verifier.Verify(p.Slots, cfg)
+		if d := cmp.Diff(r1, r2); d != "" {
+			t.Fatalf("two runs differ:\n%s", d)
+		}
+		if !r1.Accepted() {
+			return
+		}
+		for i, x := range fis {
+			if (i == 0 && x.InsnOff != 0) || (i > 0 && x.InsnOff <= fis[i-1].InsnOff) {
+				t.Fatalf("accepted with func_info %+v", fis)
+			}
+		}
+		for i, x := range lis {
+			if (i == 0 && x.InsnOff != 0) || (i > 0 && x.InsnOff <= lis[i-1].InsnOff) || int(x.InsnOff) >= len(p.Slots) {
+				t.Fatalf("accepted with line_info %+v", lis)
+			}
 		}
 	})
 }

@@ -20,7 +20,9 @@ func (e *env) hasBTFInfo() bool {
 // line.
 func (e *env) rejectNoNL(errno Errno, format string, args ...any) error {
 	err := e.reject(errno, format, args...)
-	e.log.reset(e.log.pos() - 1)
+	if e.log.level != 0 {
+		e.log.reset(e.log.pos() - 1) // the newline reject wrote
+	}
 	return err
 }
 
