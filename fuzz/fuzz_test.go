@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -277,6 +278,39 @@ func FuzzProgBTF(f *testing.F) {
 		for i, x := range lis {
 			if (i == 0 && x.InsnOff != 0) || (i > 0 && x.InsnOff <= lis[i-1].InsnOff) || int(x.InsnOff) >= len(p.Slots) {
 				t.Fatalf("accepted with line_info %+v", lis)
+			}
+		}
+	})
+}
+
+// FuzzObject: any bytes given as an ELF object load or fail with an error;
+// the loader never panics, and a program it loads verifies.
+func FuzzObject(f *testing.F) {
+	for _, name := range []string{"globals.o", "kconfig.o", "core.o", "ksym_weak_var.o"} {
+		b, err := os.ReadFile("../verifier/object/testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	// The tiny BTF: parsing vmlinux's under the fuzzer's coverage
+	// instrumentation takes most of a minute per worker.
+	opts := tiny(f).Options()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		obj, err := object.Load(bytes.NewReader(b), object.Options{Kernel: opts})
+		if err != nil {
+			return
+		}
+		for _, p := range obj.Programs {
+			if p.Err != nil {
+				continue
+			}
+			ctx, err := btfctx.New(p.Decl, opts)
+			if err != nil {
+				continue // a map BPF_MAP_CREATE would refuse
+			}
+			if _, err := verifier.Verify(p.Slots, verifier.Config{ProgType: p.ProgType, Env: ctx, BTF: p.BTF, LogLevel: 2}); err != nil && !errors.Is(err, verifier.ErrConfig) {
+				t.Fatalf("%s: %v", p.Name, err)
 			}
 		}
 	})
