@@ -67,7 +67,9 @@ var ldsxSize = [4]string{"s32", "s16", "s8", ""}
 
 var aluOp = [16]string{"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian", "", ""}
 
-var jmpOp = [16]string{"jmp", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=", "", ""}
+// bpf_jmp_string (kernel/bpf/disasm.c) names no op 0xe0 (JCOND) or 0xf0:
+// the kernel prints the NULL entry as vsnprintf does, "(null)".
+var jmpOp = [16]string{"jmp", "==", ">", ">=", "&", "!=", "s>", "s>=", "call", "exit", "<", "<=", "s<", "s<=", "(null)", "(null)"}
 
 func regChar(class uint8) byte {
 	if class == ClassALU || class == ClassJMP32 {

@@ -91,6 +91,8 @@ func TestDisasm(t *testing.T) {
 		{s(0x1d, 2, 3, 0, 0), nil, "(1d) if r2 == r3 goto pc+0"},
 		{s(0xae, 2, 0, 1, 0), nil, "(ae) if w2 < w0 goto pc+1"},
 		{s(0xe5, 0, 0, 1, 0), nil, "(e5) may_goto pc+1"},
+		// JCOND with another src_reg: bpf_jmp_string[14] is NULL.
+		{s(0xe5, 1, 3, 0, 0x8463), nil, "(e5) if r1 (null) 0x8463 goto pc+0"},
 		{s(0x85, 0, 0, 0, 7), nil, "(85) call bpf_get_prandom_u32#7"},
 		{s(0x85, 0, 0, 0, 1), nil, "(85) call bpf_map_lookup_elem#1"},
 		{s(0x85, 0, 1, 0, 2), nil, "(85) call pc+2"},

@@ -343,8 +343,8 @@ func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 	}
 	// conditional jump (and may_goto) with two edges
 	e.aux[t].prune = true
-	if p.Log618 && s.Code == insn.ClassJMP|insn.OpJCOND {
-		e.aux[t].force = true
+	if p.Log618 && s.Code == insn.ClassJMP|insn.OpJCOND && s.Src == 0 {
+		e.aux[t].force = true // is_may_goto_insn: JMP|JCOND with src_reg BPF_MAY_GOTO
 	}
 	ret, err := e.pushInsn(t, t+1, cfgFallthrough, stack, true)
 	if ret != 0 || err != nil {
