@@ -20,3 +20,5 @@
 // skip without one (VERISIM_VM=1 makes that a failure). docs/kernels.md
 // has the numbers and what each kernel refuses.
 package vm
+
+//go:generate go run ./record -out testdata

@@ -64,6 +64,11 @@ func run() error {
 		return fmt.Errorf("%s: %w", wire.BatchPath, err)
 	}
 	loadModules(b.Modules)
+	// Before 5.11 maps and programs are charged to RLIMIT_MEMLOCK (64 KiB
+	// for pid 1), which a few maps exhaust: lift it, as libbpf's users do.
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}); err != nil {
+		return fmt.Errorf("RLIMIT_MEMLOCK: %w", err)
+	}
 	port, err := openPort(wire.PortName, 30*time.Second)
 	if err != nil {
 		return err
