@@ -12,8 +12,9 @@ import (
 	"testing"
 )
 
-// Kernels are the versions fetch-kernels.sh fetches by default.
-var Kernels = []string{"5.10", "6.1", "6.12"}
+// Versions returns the kernel versions fetch-kernels.sh fetches by
+// default: "5.10", "6.1" and "6.12".
+func Versions() []string { return []string{"5.10", "6.1", "6.12"} }
 
 // moduleOrder is the order the guest loads the virtio modules in, each
 // after the ones it needs (those built into a kernel are absent from its
@@ -81,6 +82,9 @@ func Find(kernel string) (*Kernel, error) {
 // QEMU finds qemu-system-x86_64: $VERISIM_QEMU, else the one on PATH.
 func QEMU() (string, error) {
 	if q := os.Getenv("VERISIM_QEMU"); q != "" {
+		if _, err := exec.LookPath(q); err != nil {
+			return "", fmt.Errorf("VERISIM_QEMU: %w", err)
+		}
 		return q, nil
 	}
 	q, err := exec.LookPath("qemu-system-x86_64")

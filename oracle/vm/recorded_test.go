@@ -24,7 +24,7 @@ import (
 // parse, and agree with the recorded runqueues ksym (its kallsyms address
 // is the ld_imm64's immediate in the log, on 6.1 and 6.12).
 func TestRecorded(t *testing.T) {
-	for _, v := range Kernels {
+	for _, v := range Versions() {
 		t.Run(v, func(t *testing.T) {
 			byFile, err := fixtures.LoadDir(filepath.Join("testdata", v))
 			if err != nil {

@@ -189,7 +189,7 @@ func ksymID(t *testing.T, raw []byte, name string) uint32 {
 // VARs), fd_array is E2BIG before 5.14, and BPF_F_TEST_REG_INVARIANTS is
 // EINVAL before 6.7.
 func TestBoot(t *testing.T) {
-	for _, v := range Kernels {
+	for _, v := range Versions() {
 		t.Run(v, func(t *testing.T) {
 			Require(t, v)
 			t.Parallel()

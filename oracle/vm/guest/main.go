@@ -44,10 +44,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "verisim guest: %v\n", err)
 	}
 	unix.Sync()
-	// pid 1 must not exit: power off (panic=-1 and -no-reboot end qemu
-	// if this fails too).
-	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
-	select {}
+	// Power off; should that fail, pid 1's exit panics the kernel, and
+	// panic=-1 with qemu's -no-reboot ends qemu all the same.
+	err = unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	fmt.Fprintf(os.Stderr, "verisim guest: power off: %v\n", err)
+	os.Exit(1)
 }
 
 func run() error {

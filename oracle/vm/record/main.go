@@ -53,7 +53,7 @@ func main() {
 	out := flag.String("out", "testdata", "output directory (one subdirectory per kernel)")
 	kdata := flag.String("kernel-data", "../../kernel/vmlinux", "where each kernel's vmlinux BTF and kallsyms go")
 	fixturesDir := flag.String("fixtures", "../../fixtures", "the fixtures package directory (the user BTF of its Decls)")
-	kernels := flag.String("kernels", strings.Join(vm.Kernels, ","), "kernel versions")
+	kernels := flag.String("kernels", strings.Join(vm.Versions(), ","), "kernel versions")
 	nRandom := flag.Int("random", 400, "number of seeded random mutations")
 	flag.Parse()
 	failed := false
