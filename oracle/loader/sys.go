@@ -1,6 +1,6 @@
 //go:build linux
 
-package oracle
+package loader
 
 import (
 	"bytes"
