@@ -40,6 +40,10 @@ type Config struct {
 	// BTF is the program's BTF and its func_info and line_info: the blob
 	// is loaded with BPF_BTF_LOAD and passed as prog_btf_fd.
 	BTF *btfctx.ProgBTF
+	// License is bpf_attr.license; empty loads as "GPL", as every load
+	// did before the field existed. Any string license_is_gpl_compatible
+	// refuses ("Proprietary") makes the program non-GPL.
+	License string
 
 	btfFD int // set by placeAndLoad
 }
@@ -335,7 +339,11 @@ func pageEndArray(fds []int32) ([]byte, *int32, error) {
 
 func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
 	code := insn.Encode(slots)
-	license := []byte("GPL\x00")
+	lic := cfg.License
+	if lic == "" {
+		lic = "GPL"
+	}
+	license := append([]byte(lic), 0)
 	a := progLoadAttr{
 		progType:    uint32(cfg.ProgType),
 		insnCnt:     uint32(len(slots)),
@@ -383,6 +391,7 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 	}
 	runtime.KeepAlive(fi)
 	runtime.KeepAlive(li)
+	runtime.KeepAlive(license)
 	if err == nil {
 		unix.Close(fd)
 	}
