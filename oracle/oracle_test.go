@@ -47,3 +47,24 @@ func TestLive(t *testing.T) {
 		t.Error("Run placed a map over fd 1")
 	}
 }
+
+// TestLicense: Config.License is bpf_attr.license, "GPL" when empty. A
+// gpl_only helper (bpf_trace_printk, #6) is refused to a non-GPL program
+// before its arguments are checked (check_helper_call).
+func TestLicense(t *testing.T) {
+	Require(t)
+	slots := []insn.Slot{{Code: insn.CodeCall, Imm: 6}, {Code: 0xb7}, {Code: insn.CodeExit}}
+	const gpl = "cannot call GPL-restricted function from non-GPL compatible program"
+	for _, c := range []struct {
+		license string
+		refused bool
+	}{{"", false}, {"GPL", false}, {"Dual BSD/GPL", false}, {"Proprietary", true}} {
+		res, err := Run(slots, Config{ProgType: verifier.SocketFilter, Decl: btfctx.Decl{}, License: c.license})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (res.Message == gpl) != c.refused {
+			t.Errorf("license %q: %q, want refused=%v", c.license, res.Message, c.refused)
+		}
+	}
+}

@@ -39,6 +39,10 @@ type Config struct {
 	// BTF is the program's BTF and its func_info and line_info: the blob
 	// is loaded with BPF_BTF_LOAD and passed as prog_btf_fd.
 	BTF *btfctx.ProgBTF
+	// License is bpf_attr.license; empty loads as "GPL", as every load
+	// did before the field existed. Any string license_is_gpl_compatible
+	// refuses ("Proprietary") makes the program non-GPL.
+	License string
 
 	btfFD int // set by placeAndLoad
 }
@@ -277,6 +281,9 @@ func pageEndArray(fds []int32) ([]byte, *int32, error) {
 func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int32) (verifier.Result, error) {
 	code := insn.Encode(slots)
 	license := []byte("GPL\x00")
+	if cfg.License != "" {
+		license = append([]byte(cfg.License), 0)
+	}
 	a := progLoadAttr{
 		progType:    uint32(cfg.ProgType),
 		insnCnt:     uint32(len(slots)),
