@@ -35,6 +35,10 @@ type Config struct {
 	// ExpectedAttachType is bpf_attr.expected_attach_type (enum
 	// bpf_attach_type; 0 is BPF_CGROUP_INET_INGRESS, the kernel's default).
 	ExpectedAttachType uint32
+	// AttachBTFID is bpf_attr.attach_btf_id, a type id in the kernel's
+	// vmlinux BTF (attach_btf_obj_fd 0): the attach target a tracing,
+	// LSM or iterator program needs (0: none).
+	AttachBTFID uint32
 	// BTF is the program's BTF and its func_info and line_info: the blob
 	// is loaded with BPF_BTF_LOAD and passed as prog_btf_fd.
 	BTF *btfctx.ProgBTF
@@ -335,12 +339,13 @@ func load(slots []insn.Slot, cfg Config, level uint32, buf []byte, fdArray *int3
 	code := insn.Encode(slots)
 	license := []byte("GPL\x00")
 	a := progLoadAttr{
-		progType:  uint32(cfg.ProgType),
-		insnCnt:   uint32(len(slots)),
-		license:   uint64(uintptr(unsafe.Pointer(&license[0]))),
-		logLevel:  level,
-		progFlags: cfg.ProgFlags,
-		expAttach: cfg.ExpectedAttachType,
+		progType:    uint32(cfg.ProgType),
+		insnCnt:     uint32(len(slots)),
+		license:     uint64(uintptr(unsafe.Pointer(&license[0]))),
+		logLevel:    level,
+		progFlags:   cfg.ProgFlags,
+		expAttach:   cfg.ExpectedAttachType,
+		attachBTFID: cfg.AttachBTFID,
 	}
 	var fi, li []byte
 	if b := cfg.BTF; b != nil {
