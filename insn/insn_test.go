@@ -127,6 +127,21 @@ func TestAsmRoundTrip(t *testing.T) {
 	if len(back) != 3 || back[0].Constant != 0x1234 {
 		t.Errorf("ToAsm = %v", back)
 	}
+	// An ALU off survives both ways: addr_space_cast (r8 =
+	// addr_space_cast(r0, 0x0, 0x1), bf 08 01 00 01 00 00 00, as clang
+	// emits it), a reserved off on an ALU op, and the extended opcodes'.
+	raw := []insn.Slot{{Code: 0xbf, Dst: 8, Off: 1, Imm: 1}, {Code: 0x07, Dst: 1, Off: 3, Imm: 1}, {Code: 0x3f, Dst: 1, Src: 2, Off: 1}, {Code: 0xbf, Dst: 1, Src: 2, Off: 16}, {Code: 0x95}}
+	prog, err := insn.ToAsm(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := insn.FromAsm(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(raw, again); d != "" {
+		t.Errorf("FromAsm(ToAsm) (-want +got):\n%s", d)
+	}
 	// cilium/ebpf refuses a malformed second half; the slots keep it.
 	if _, err := insn.ToAsm([]insn.Slot{{Code: 0x18}, {Off: 1}, {Code: 0x95}}); err == nil {
 		t.Error("ToAsm accepted a second half with off != 0")

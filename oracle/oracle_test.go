@@ -68,3 +68,36 @@ func TestLicense(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveAttachBTFID: a tracing program needs an attach target
+// (check_attach_btf_id: "Tracing programs must provide btf_id"); with the
+// id of a raw tracepoint's btf_trace_ typedef, as libbpf resolves
+// tp_btf/sys_enter, it verifies.
+func TestLiveAttachBTFID(t *testing.T) {
+	Require(t)
+	vm, err := btfctx.HostBTF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := vm.FindByName("btf_trace_sys_enter", btfctx.KindTypedef)
+	if id == 0 {
+		t.Skip("no btf_trace_sys_enter in vmlinux BTF")
+	}
+	prog := []insn.Slot{{Code: 0xb7}, {Code: 0x95}} // r0 = 0; exit
+	const rawTP = 23                                // BPF_TRACE_RAW_TP
+	for _, c := range []struct {
+		id   uint32
+		want string
+	}{
+		{0, "reject (EINVAL): Tracing programs must provide btf_id"},
+		{id, "accept"},
+	} {
+		got, err := Run(prog, Config{ProgType: verifier.Tracing, ExpectedAttachType: rawTP, AttachBTFID: c.id, LogLevel: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != c.want {
+			t.Errorf("attach_btf_id %d: %s, want %s", c.id, got, c.want)
+		}
+	}
+}

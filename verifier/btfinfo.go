@@ -1,6 +1,8 @@
 package verifier
 
 import (
+	"strings"
+
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/verisim/verisim/btfctx"
@@ -262,18 +264,22 @@ func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
 // BTF: with func_info it runs btf_prepare_func_args (kernel/bpf/btf.c,
 // v6.18) on func#0 to judge the BTF reliable; a failure only marks it
 // unreliable, so the verdict does not change, but the log shows why.
-// Arguments carrying decl tags ("arg:ctx", ...) are not modeled.
+// Arguments carrying "arg:" decl tags ("arg:ctx", ...) are not modeled;
+// btf_prepare_func_args reads no other decl tag (btf_find_next_decl_tag
+// with key "arg:" and the argument's component index), so the
+// selftests' "comment:test_*" tags on the function change nothing.
 func (e *env) prepareMainArgs() error {
 	if e.btf == nil || len(e.btf.FuncInfo) == 0 {
 		return nil
 	}
-	for id := uint32(1); id < e.btf.Types.NumTypes(); id++ {
-		if t, _ := e.btf.Types.Type(id); btfctx.KindOf(t) == btfctx.KindDeclTag {
-			return e.unsupported("the program BTF has decl tags: btf_prepare_func_args' argument tags are not modeled")
+	fn := e.mainFunc()
+	for i, tags := range fn.ParamTags {
+		for _, tag := range tags {
+			if strings.HasPrefix(tag, "arg:") {
+				return e.unsupported("arg#%d of the main program has the decl tag %q: btf_prepare_func_args' argument tags are not modeled", i, tag)
+			}
 		}
 	}
-	t, _ := e.btf.Types.Type(e.btf.FuncInfo[0].TypeID)
-	fn := t.(*btf.Func)
 	global := fn.Linkage == btf.GlobalFunc
 	proto := fn.Type.(*btf.FuncProto)
 	const maxArgs = 5 // MAX_BPF_FUNC_REG_ARGS
@@ -391,4 +397,28 @@ func (e *env) isProgCtxType(ptr *btf.Pointer, arg int) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// mainFunc is the FUNC func_info[0] names (check_btf_func_early made sure
+// it is one).
+func (e *env) mainFunc() *btf.Func {
+	t, _ := e.btf.Types.Type(e.btf.FuncInfo[0].TypeID)
+	return t.(*btf.Func)
+}
+
+// findExceptionCallback models bpf_find_exception_callback_insn_off
+// (kernel/bpf/verifier.c, v6.18), which add_subprog_and_kfunc calls after
+// its scan: an "exception_callback:" decl tag on the main FUNC (component
+// -1) names a global function to add as the exception callback's
+// subprogram. Exception callbacks are not modeled.
+func (e *env) findExceptionCallback() error {
+	if e.btf == nil || len(e.btf.FuncInfo) == 0 {
+		return nil
+	}
+	for _, tag := range e.mainFunc().Tags {
+		if strings.HasPrefix(tag, "exception_callback:") {
+			return e.unsupported("the main program has the decl tag %q: exception callbacks are not modeled", tag)
+		}
+	}
+	return nil
 }

@@ -60,6 +60,9 @@ func (e *env) addSubprogAndKfunc() error {
 			return e.unsupported("insn %d is a kfunc call (add_kfunc_call is not modeled): %s", i, insn.Disasm(s, nil, true))
 		}
 	}
+	if err := e.findExceptionCallback(); err != nil {
+		return err
+	}
 	e.printSubprogs()
 	return nil
 }

@@ -8,9 +8,22 @@ import (
 	"github.com/verisim/verisim/regstate"
 )
 
-// histEntry is a jump history entry (struct bpf_jmp_history_entry): the
-// instruction reached and the one executed before it.
-type histEntry struct{ idx, prev int }
+// histEntry is an instruction history entry (struct
+// bpf_insn_hist_entry): the instruction reached, the one executed before
+// it, and what backtracking must know of it (histSrcStack, histDstStack).
+type histEntry struct {
+	idx, prev int
+	flags     uint8
+}
+
+// History flags (INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK,
+// include/linux/bpf_verifier.h): a register comparison's source or
+// destination register was a stack pointer, which backtrack_insn does not
+// ask to be precise.
+const (
+	histSrcStack uint8 = 1 << iota
+	histDstStack
+)
 
 // vstate is the verifier state of the one frame modeled (struct
 // bpf_verifier_state with frame[0]).
@@ -122,7 +135,7 @@ func (e *env) doCheck() error {
 		}
 		if !exit {
 			if e.isJmpPoint(idx) {
-				e.cur.hist = append(e.cur.hist, histEntry{idx, prev})
+				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: prev})
 			}
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)

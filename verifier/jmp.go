@@ -35,6 +35,26 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	if (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known) {
 		return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
 	}
+	if e.p.Log618 {
+		// check_cond_jmp_op (v6.18) records in the instruction history
+		// which operands are stack pointers, for backtrack_insn
+		// (push_insn_history, which adds the flags to this instruction's
+		// entry if it is a jump point and has one already).
+		var flags uint8
+		if s.Source() == insn.SrcX && src.Type == regstate.PtrToStack {
+			flags |= histSrcStack
+		}
+		if dst.Type == regstate.PtrToStack {
+			flags |= histDstStack
+		}
+		if flags != 0 {
+			if h := len(e.cur.hist); h > 0 && e.cur.hist[h-1].idx == idx {
+				e.cur.hist[h-1].flags |= flags
+			} else {
+				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, flags: flags})
+			}
+		}
+	}
 	pred := e.isBranchTaken(dst, src, op, is32)
 	if e.cfg.Explain {
 		e.passed("the reserved fields are 0 and the operands are readable")
@@ -216,7 +236,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 			// The hit path records the jump into idx before propagating
 			// precision (is_state_visited, v6.18).
 			if e.isJmpPoint(idx) {
-				cur.hist = append(cur.hist, histEntry{idx, cur.last})
+				cur.hist = append(cur.hist, histEntry{idx: idx, prev: cur.last})
 			}
 			if err := e.propagatePrecision(sl, cur); err != nil {
 				return false, err
@@ -368,8 +388,13 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			if skipFirst {
 				skipFirst = false
 			} else {
+				// get_insn_hist_entry: i's entry, if the history has one.
+				var flags uint8
+				if h > 0 && hist[h-1].idx == i {
+					flags = hist[h-1].flags
+				}
 				var err error
-				if mask, err = e.backtrackInsn(i, mask); err != nil {
+				if mask, err = e.backtrackInsn(i, mask, flags); err != nil {
 					return err
 				}
 			}
@@ -446,8 +471,9 @@ func (e *env) markAllScalarsPrecise(st *vstate) {
 	}
 }
 
-// backtrackInsn models backtrack_insn for the modeled instructions.
-func (e *env) backtrackInsn(i int, mask uint16) (uint16, error) {
+// backtrackInsn models backtrack_insn for the modeled instructions; flags
+// are those of i's history entry.
+func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 	s := e.orig[i]
 	if s.Code == 0 {
 		return mask, nil
@@ -473,8 +499,15 @@ func (e *env) backtrackInsn(i int, mask uint16) (uint16, error) {
 		}
 	case insn.ClassJMP, insn.ClassJMP32:
 		if s.Source() == insn.SrcX && s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA {
+			// dreg <cond> sreg: both need precision before this insn,
+			// except a stack pointer (INSN_F_*_REG_STACK, v6.18).
 			if mask&(dst|src) != 0 {
-				mask |= dst | src
+				if flags&histSrcStack == 0 {
+					mask |= src
+				}
+				if flags&histDstStack == 0 {
+					mask |= dst
+				}
 			}
 		}
 	case insn.ClassLD:

@@ -253,3 +253,40 @@ func TestChecks(t *testing.T) {
 		check(t, rfc, env{without: c.with}, prog(mov0, exit), want{verifier.Reject, verifier.E2BIG, "", -1})
 	})
 }
+
+// TestBacktrackStackPointer: a register comparison with a stack pointer
+// records INSN_F_DST_REG_STACK/INSN_F_SRC_REG_STACK in the instruction
+// history (check_cond_jmp_op, push_insn_history), and backtrack_insn then
+// asks only the scalar operand to be precise, not the stack pointer
+// (kernel/bpf/verifier.c, v6.18). The program is test_loader's
+// verifier_precision bpf_cond_op_not_r10; the lines are Linux 6.18.44's.
+func TestBacktrackStackPointer(t *testing.T) {
+	c, _ := ctx(t)
+	slots := prog(mov0, ld(2, 0, 0, 0x256c6c78, 0x20202000),
+		s(0xbf, 3, 10, 0, 0), // r3 = r10
+		s(0xbd, 3, 2, 1, 0),  // if r3 <= r2 goto pc+1
+		s(0xb5, 2, 0, 2, 8),  // if r2 <= 0x8 goto pc+2
+		ld(0, 0, 0, 2, 0), exit)
+	r, err := verifier.Verify(slots, verifier.Config{ProgType: verifier.RawTracepoint, Env: c.For(verifier.Linux618), LogLevel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range r.Log {
+		if strings.HasPrefix(l, "mark_precise: ") {
+			got = append(got, l)
+		}
+	}
+	want := []string{
+		"mark_precise: frame0: last_idx 5 first_idx 0 subseq_idx -1 ",
+		"mark_precise: frame0: regs=r2 stack= before 4: (bd) if r3 <= r2 goto pc+1",
+		"mark_precise: frame0: regs=r2 stack= before 3: (bf) r3 = r10",
+		"mark_precise: frame0: regs=r2 stack= before 1: (18) r2 = 0x20202000256c6c78",
+	}
+	if r.Verdict != verifier.Accept {
+		t.Errorf("verdict %s", r)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("backtracking (-kernel +simulator):\n%s", d)
+	}
+}

@@ -12,7 +12,9 @@
 //     seed kept libbpf's "is not typeless (void)" check.
 //   - 6.18, libbpf today: a typed ksym (a VAR) or a FUNC ksym becomes src_reg
 //     3 with imm = btf id and insn[1].imm = 0; a typeless ksym stays a plain
-//     address load; a weak ksym that is missing resolves to 0.
+//     address load; a weak ksym that is missing resolves to 0. A kfunc call
+//     gets the FUNC's btf id in imm; one to a missing weak kfunc is
+//     poisoned as libbpf poisons it.
 //
 // cilium/ebpf parses the ELF (maps, programs, global data sections,
 // bpf-to-bpf calls, CO-RE). It refuses typed ksyms, so Load first rewrites

@@ -29,6 +29,8 @@ type kconfig struct {
 	offs map[secOff]uint32
 	// funcs maps a function symbol to its section and offset.
 	funcs map[string]secOff
+	// nvars is the number of .kconfig externs.
+	nvars int
 }
 
 type secOff struct {
@@ -65,6 +67,7 @@ func loadKconfig(raw []byte, spec *ebpf.CollectionSpec) (*kconfig, error) {
 			Flags: btfctx.MapFlagRdonlyProg},
 		offs:  map[secOff]uint32{},
 		funcs: map[string]secOff{},
+		nvars: len(ds.Vars),
 	}
 	for _, s := range syms {
 		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && int(s.Section) < len(f.Sections) {

@@ -4,7 +4,14 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"github.com/cilium/ebpf/btf"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
 )
 
 // BTF kinds used here (include/uapi/linux/btf.h).
@@ -153,4 +160,92 @@ func parseRawBTF(b []byte) ([]*rawType, error) {
 		at += n
 	}
 	return types, nil
+}
+
+// poisonKfuncCallBase is libbpf's POISON_CALL_KFUNC_BASE (libbpf.c,
+// v6.12): poison_kfunc_call turns a call to an unresolved weak kfunc into
+// a helper call to this number plus the extern's index, which the
+// verifier refuses ("invalid func unknown#2002000000") only if the call is
+// reachable.
+const poisonKfuncCallBase = 2002000000
+
+// vmlinuxOf returns the kernel's BTF, or nil when opts has none.
+func vmlinuxOf(kernel btfctx.Options) (*btfctx.BTF, error) {
+	if kernel.Vmlinux == nil {
+		return nil, nil
+	}
+	return kernel.Vmlinux()
+}
+
+// resolveFunc is libbpf's bpf_object__resolve_ksym_func_btf_id against
+// vmlinux BTF alone (module BTFs are not searched): the id of the FUNC
+// named ext.name, if its prototype is compatible with the object's
+// declaration (bpf_core_types_are_compat; cilium/ebpf's
+// btf.CheckTypeCompatibility). A weak extern that is missing or
+// incompatible resolves to 0; a strong one is an ErrKsym with libbpf's
+// message.
+func resolveFunc(ext extern, local *btf.Spec, vm *btfctx.BTF) (uint32, error) {
+	var id uint32
+	if vm != nil {
+		id = vm.FindByName(ext.name, btfctx.KindFunc)
+	}
+	if id == 0 {
+		if ext.weak {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("%w: extern (func ksym) '%s': not found in kernel or module BTFs", ErrKsym, ext.name)
+	}
+	kt, err := vm.Spec().TypeByID(btf.TypeID(id))
+	if err != nil {
+		return 0, err
+	}
+	kfn, ok := kt.(*btf.Func)
+	if !ok {
+		return 0, fmt.Errorf("vmlinux BTF type %d is a %T, not a FUNC", id, kt)
+	}
+	var lfn *btf.Func
+	if local != nil {
+		if err := local.TypeByName(ext.name, &lfn); err != nil && !errors.Is(err, btf.ErrNotFound) {
+			return 0, err
+		}
+	}
+	if lfn == nil {
+		return 0, fmt.Errorf("extern %s: no FUNC of that name in the object's BTF", ext.name)
+	}
+	if err := btf.CheckTypeCompatibility(lfn.Type, kfn.Type); err != nil {
+		if ext.weak {
+			return 0, nil
+		}
+		lid, _ := local.TypeID(lfn.Type)
+		return 0, fmt.Errorf("%w: extern (func ksym) '%s': func_proto [%d] incompatible with vmlinux [%d]", ErrKsym, ext.name, lid, vm.ID(kfn.Type))
+	}
+	return id, nil
+}
+
+// relocateKfuncCall writes the callee of a kfunc call (src_reg
+// BPF_PSEUDO_KFUNC_CALL), as libbpf's bpf_object__relocate_data does for
+// RELO_EXTERN_CALL (v6.12): imm is the FUNC's vmlinux BTF id and off 0 (no
+// module BTF, so no fd_array index); an unresolved weak kfunc's call is
+// poisoned (poison_kfunc_call). The rfc profile's libbpf (5.9) has no
+// kfunc calls (v5.13) and refuses function externs.
+func relocateKfuncCall(call *insn.Slot, ext extern, local *btf.Spec, p *verifier.Profile, kernel btfctx.Options) (Ksym, error) {
+	k := Ksym{Name: ext.name, Func: true, Call: true, Weak: ext.weak}
+	if p.BTFIDInOffs {
+		return k, fmt.Errorf("%w: extern function %s is unsupported under .ksyms section", ErrKsym, ext.name)
+	}
+	vm, err := vmlinuxOf(kernel)
+	if err != nil {
+		return k, err
+	}
+	id, err := resolveFunc(ext, local, vm)
+	if err != nil {
+		return k, err
+	}
+	if id == 0 {
+		*call = insn.Slot{Code: 0x85, Imm: poisonKfuncCallBase + int32(ext.idx)}
+		return k, nil
+	}
+	k.BTFID = id
+	call.Src, call.Imm, call.Off = insn.PseudoKfuncCall, int32(id), 0
+	return k, nil
 }

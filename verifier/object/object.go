@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,7 +52,8 @@ type Program struct {
 	ExpectedAttachType uint32
 	// License is the object's license section.
 	License string
-	// Ksyms lists the ksym loads and how they were relocated.
+	// Ksyms lists the ksym loads and kfunc calls and how they were
+	// relocated, loads first, each in instruction order.
 	Ksyms []Ksym
 	// Err is why a loader would not load this program (its section names
 	// no program type, a CO-RE or .kconfig relocation failed); the other
@@ -59,12 +61,13 @@ type Program struct {
 	Err error
 }
 
-// Ksym is one relocated ksym load.
+// Ksym is one relocated ksym load or kfunc call.
 type Ksym struct {
-	Insn  int    // slot index of the ld_imm64
+	Insn  int    // slot index of the ld_imm64 or the kfunc call
 	Name  string // the extern's name
 	Typed bool   // declared with a type (not void)
 	Func  bool   // a function extern
+	Call  bool   // a kfunc call, not an ld_imm64
 	Weak  bool
 	// BTFID is the vmlinux id used (0: none), Addr the kallsyms address
 	// written (rfc and typeless).
@@ -88,6 +91,29 @@ type extern struct {
 	typed bool
 	fn    bool
 	weak  bool
+	// idx is the extern's index in libbpf's obj->externs (indexExterns).
+	idx int
+}
+
+// indexExterns numbers the .ksyms externs as libbpf's
+// bpf_object__collect_externs sorts obj->externs (cmp_externs, libbpf.c
+// v6.12): the .kconfig externs first, then the ksyms by name. The index
+// shows in a poisoned kfunc call (relocateKfuncCall).
+func indexExterns(externs map[string]extern, kc *kconfig) {
+	names := make([]string, 0, len(externs))
+	for name := range externs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	first := 0
+	if kc != nil {
+		first = kc.nvars
+	}
+	for i, name := range names {
+		e := externs[name]
+		e.idx = first + i
+		externs[name] = e
+	}
 }
 
 // LoadFile reads an ELF object from path.
@@ -133,6 +159,7 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf(".kconfig: %w", err)
 	}
+	indexExterns(externs, kc)
 	obj := &Object{}
 	fds := map[string]int32{}
 	specs := make([]*ebpf.MapSpec, 0, len(order)+1)
@@ -177,15 +204,44 @@ func stdFiles(first int32) []int32 {
 	return out
 }
 
-// MapOf is the map BPF_MAP_CREATE is given for m (see MapDecl), with the
-// special fields of its value's BTF.
+// MapOf is the map BPF_MAP_CREATE is given for m (see MapDecl): its name
+// cut to the kernel's 15 bytes, a ring buffer's size rounded up as libbpf
+// does (ringbufSize), and the special fields of its value's BTF.
 func MapOf(m *ebpf.MapSpec) btfctx.Map {
 	name := m.Name
 	if len(name) > 15 {
 		name = name[:15]
 	}
-	return btfctx.Map{Type: btfctx.MapTypeOf(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
+	out := btfctx.Map{Type: btfctx.MapTypeOf(m.Type), KeySize: m.KeySize, ValueSize: m.ValueSize,
 		MaxEntries: m.MaxEntries, Flags: m.Flags, Name: name, Extra: m.MapExtra, Special: specialFields(m.Value)}
+	if out.Type == btfctx.MapRingbuf || out.Type == btfctx.MapUserRingbuf {
+		out.MaxEntries = ringbufSize(out.MaxEntries)
+	}
+	return out
+}
+
+// pageSize is x86-64's, the page size of the kernels verisim models.
+const pageSize = 4096
+
+// ringbufSize is libbpf's adjust_ringbuf_sz (libbpf.c, v6.12), applied to
+// RINGBUF and USER_RINGBUF maps when it reads their definition
+// (fill_map_from_def): the kernel wants a power-of-2 number of pages, so a
+// size that is not one becomes the smallest such product larger than it;
+// 0 and sizes too large to round stay as they are, for the kernel to
+// refuse. cilium/ebpf does not round.
+func ringbufSize(sz uint32) uint32 {
+	if sz == 0 {
+		return 0
+	}
+	if pages := sz / pageSize; sz%pageSize == 0 && pages&(pages-1) == 0 {
+		return sz
+	}
+	for mul := uint64(1); mul <= math.MaxUint32/pageSize; mul <<= 1 {
+		if mul*pageSize > uint64(sz) {
+			return uint32(mul * pageSize)
+		}
+	}
+	return sz
 }
 
 // specialTypes are the structs btf_parse_fields (kernel/bpf/btf.c, v6.18)
@@ -340,15 +396,30 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		ext  extern
 		ins  asm.Instruction
 	}
-	var ks []pending
+	var ks, calls []pending
 	slot := 0
 	for i := range insns {
 		ins := &insns[i]
 		ref := ins.Reference()
-		if ext, ok := externs[ref]; ok && ref != "" && ins.OpCode.IsDWordLoad() {
-			ks = append(ks, pending{slot, ext, *ins})
+		switch {
+		case ref == "":
+		case fds[ref] != 0 && ins.IsLoadFromMap():
+			if err := ins.AssociateMap(fdOf(fds[ref])); err != nil {
+				return prog, err
+			}
+		case ins.IsKfuncCall():
+			ext, ok := externs[ref]
+			if !ok || !ext.fn {
+				return prog, fmt.Errorf("kfunc call to %s, which is not a .ksyms function", ref)
+			}
+			calls = append(calls, pending{slot, ext, *ins})
 			*ins = ins.WithReference("")
-			ins.Constant = 0
+		default:
+			if ext, ok := externs[ref]; ok && ins.OpCode.IsDWordLoad() {
+				ks = append(ks, pending{slot, ext, *ins})
+				*ins = ins.WithReference("")
+				ins.Constant = 0
+			}
 		}
 		slot += int(ins.Size() / asm.InstructionSize)
 	}
@@ -357,11 +428,19 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 		return prog, err
 	}
 	for _, k := range ks {
-		r, err := relocateKsym(slots[k.slot:k.slot+2], k.ext, p, kernel)
+		r, err := relocateKsym(slots[k.slot:k.slot+2], k.ext, local, p, kernel)
 		if err != nil {
 			return prog, err
 		}
 		r.Insn = k.slot
+		prog.Ksyms = append(prog.Ksyms, r)
+	}
+	for _, c := range calls {
+		r, err := relocateKfuncCall(&slots[c.slot], c.ext, local, p, kernel)
+		if err != nil {
+			return prog, err
+		}
+		r.Insn = c.slot
 		prog.Ksyms = append(prog.Ksyms, r)
 	}
 	prog.Slots = slots
@@ -404,8 +483,9 @@ func ProgBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, erro
 	return pb, nil
 }
 
-// relocateKsym rewrites the ld_imm64 pair ld for ext.
-func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx.Options) (Ksym, error) {
+// relocateKsym rewrites the ld_imm64 pair ld for ext (local is the
+// object's BTF, for a FUNC's prototype).
+func relocateKsym(ld []insn.Slot, ext extern, local *btf.Spec, p *verifier.Profile, kernel btfctx.Options) (Ksym, error) {
 	k := Ksym{Name: ext.name, Typed: ext.typed, Func: ext.fn, Weak: ext.weak}
 	var vm *btfctx.BTF
 	if kernel.Vmlinux != nil {
@@ -460,17 +540,18 @@ func relocateKsym(ld []insn.Slot, ext extern, p *verifier.Profile, kernel btfctx
 	}
 	// libbpf today: typed VARs and FUNCs by btf id, typeless by address.
 	if ext.typed || ext.fn {
-		kind, what := btfctx.KindVar, "var"
-		if ext.fn {
-			kind, what = btfctx.KindFunc, "func"
-		}
 		var id uint32
-		if vm != nil {
-			id = vm.FindByName(ext.name, kind)
+		if ext.fn {
+			var err error
+			if id, err = resolveFunc(ext, local, vm); err != nil {
+				return k, err
+			}
+		} else if vm != nil {
+			id = vm.FindByName(ext.name, btfctx.KindVar)
 		}
 		if id == 0 {
-			if !ext.weak {
-				return k, fmt.Errorf("%w: extern (%s ksym) '%s': not found in kernel BTF", ErrKsym, what, ext.name)
+			if !ext.weak && !ext.fn {
+				return k, fmt.Errorf("%w: extern (var ksym) '%s': not found in kernel BTF", ErrKsym, ext.name)
 			}
 			set(0, 0, 0, 0, 0) // a missing weak ksym is 0
 			return k, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -35,7 +36,7 @@ var kernel = sync.OnceValue(func() btfctx.Options {
 // expectUnsupported are the programs that need the whole-program walk
 // (helper calls, memory access): their comparison with bpftool is recorded
 // and waits for it.
-var expectUnsupported = map[string]bool{"count": true}
+var expectUnsupported = map[string]bool{"count": true, "call_kfuncs": true}
 
 type record struct {
 	Object   string   `json:"object"`
@@ -300,6 +301,66 @@ func TestRelocationBigID(t *testing.T) {
 	res, err := verifier.Verify(p.Slots, verifier.Config{Profile: verifier.RFC, ProgType: p.ProgType, Env: ctx})
 	if err != nil || res.Message != "invalid bpf_ld_imm64 insn" {
 		t.Errorf("verify: %v %s %q", err, res.Verdict, res.Message)
+	}
+}
+
+// TestKfuncCalls: a kfunc call gets the FUNC's vmlinux BTF id in imm and
+// off 0 (libbpf's RELO_EXTERN_CALL), and a weak kfunc no kernel has is
+// poisoned into a call of helper 2002000000 + its index in libbpf's
+// sorted externs (poison_kfunc_call): bpf_task_from_pid, bpf_task_release,
+// bpf_verisim_missing. The rfc profile's libbpf refuses function externs.
+func TestKfuncCalls(t *testing.T) {
+	obj, err := object.LoadFile("testdata/kfunc_call.o", object.Options{Kernel: kernel()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, err := kernel().Vmlinux()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := obj.Programs[0]
+	var got []string
+	for _, k := range p.Ksyms {
+		if !k.Call {
+			continue
+		}
+		s := p.Slots[k.Insn]
+		got = append(got, fmt.Sprintf("%s: code %#x src %d off %d imm %d", k.Name, s.Code, s.Src, s.Off, s.Imm))
+	}
+	want := []string{
+		fmt.Sprintf("bpf_task_from_pid: code 0x85 src 2 off 0 imm %d", vm.FindByName("bpf_task_from_pid", btfctx.KindFunc)),
+		fmt.Sprintf("bpf_task_release: code 0x85 src 2 off 0 imm %d", vm.FindByName("bpf_task_release", btfctx.KindFunc)),
+		"bpf_verisim_missing: code 0x85 src 0 off 0 imm 2002000002",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("kfunc calls (-want +got):\n%s", d)
+	}
+	_, err = object.LoadFile("testdata/kfunc_call.o", object.Options{Profile: verifier.RFC, Kernel: kernel()})
+	if !errors.Is(err, object.ErrKsym) || !strings.Contains(err.Error(), "is unsupported under .ksyms section") {
+		t.Errorf("rfc: error %v, want libbpf 5.9's refusal of function externs", err)
+	}
+}
+
+// TestRingbufSize: libbpf rounds a ring buffer's max_entries up to a
+// power-of-2 number of pages (adjust_ringbuf_sz); other maps keep theirs.
+func TestRingbufSize(t *testing.T) {
+	for _, tc := range []struct {
+		typ        ebpf.MapType
+		size, want uint32
+	}{
+		{ebpf.RingBuf, 0, 0},         // left for the kernel to refuse
+		{ebpf.RingBuf, 4096, 4096},   // a power-of-2 number of pages stays
+		{ebpf.RingBuf, 8192, 8192},   //
+		{ebpf.UserRingbuf, 8, 4096},  // verifier_iterating_callbacks' ringbuf
+		{ebpf.RingBuf, 4097, 8192},   //
+		{ebpf.RingBuf, 12288, 16384}, // 3 pages is not a power of 2
+		{ebpf.RingBuf, 1 << 31, 1 << 31},
+		{ebpf.RingBuf, 1<<31 + 1, 1<<31 + 1}, // no larger power of 2 fits
+		{ebpf.Array, 8, 8},
+	} {
+		if got := object.MapOf(&ebpf.MapSpec{Type: tc.typ, MaxEntries: tc.size}).MaxEntries; got != tc.want {
+			t.Errorf("%s max_entries %d: %d, want %d", tc.typ, tc.size, got, tc.want)
+		}
 	}
 }
 
