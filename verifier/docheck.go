@@ -322,6 +322,9 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if bad {
 			return 0, false, e.reject(EINVAL, msgCallReserved)
 		}
+		if e.p.Log618 && isHelperCall(s) {
+			return idx + 1, false, e.checkHelperCall(idx)
+		}
 		return 0, false, e.unsupported("calls are not modeled: %s", e.disasm(idx))
 	case insn.OpJA:
 		var bad bool

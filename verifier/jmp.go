@@ -498,6 +498,15 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 			mask |= src
 		}
 	case insn.ClassJMP, insn.ClassJMP32:
+		if isHelperCall(s) {
+			// A regular helper call sets r0; r1-r5 would have been
+			// found already (the kernel reports "BUG regs" otherwise).
+			mask &^= 1
+			if mask&0x3e != 0 {
+				return mask, e.unsupported("precision backtracking found r1-r5 live across a helper call (backtrack_insn's BUG regs %x)", mask)
+			}
+			return mask, nil
+		}
 		if s.Source() == insn.SrcX && s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA {
 			// dreg <cond> sreg: both need precision before this insn,
 			// except a stack pointer (INSN_F_*_REG_STACK, v6.18).

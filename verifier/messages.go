@@ -117,3 +117,11 @@ const (
 	msgLineInfoMissing  = "missing bpf_line_info for func#%d"
 	msgLineInfoMissingN = "missing bpf_line_info for %d funcs starting from func#%d"
 )
+
+// check_helper_call (v6.18).
+const (
+	msgInvalidFunc      = "invalid func %s#%d"
+	msgHelperNotForType = "program of this type cannot use helper %s#%d"
+	msgHelperGPL        = "cannot call GPL-restricted function from non-GPL compatible program"
+	msgHelperMightSleep = "helper call might sleep in a non-sleepable prog"
+)

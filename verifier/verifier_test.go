@@ -240,7 +240,12 @@ func TestChecks(t *testing.T) {
 
 		// unsupported, never accept
 		{"unsupported/memory load", both, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
-		{"unsupported/helper call", both, prog(s(0x85, 0, 0, 0, 7), exit), want{verifier.Unsupported, 0, "verisim: calls are not modeled: (85) call bpf_get_prandom_u32#7", 0}},
+		{"unsupported/helper call under rfc", []*verifier.Profile{verifier.RFC}, prog(s(0x85, 0, 0, 0, 7), exit), want{verifier.Unsupported, 0, "verisim: calls are not modeled: (85) call bpf_get_prandom_u32#7", 0}},
+		{"check_helper_call/a scalar helper sets r0", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), exit), accept},
+		{"check_helper_call/r1-r5 are not readable after a call", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), s(0xbf, 0, 1, 0, 0), exit), reject(verifier.EACCES, "R1 !read_ok", 1)},
+		{"check_helper_call/bpf_unspec has no prototype", []*verifier.Profile{l618}, prog(mov0, s(0x85, 0, 0, 0, 0), exit), reject(verifier.EINVAL, "program of this type cannot use helper bpf_unspec#0", 1)},
+		{"check_helper_call/an id past __BPF_FUNC_MAX_ID", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 4000), exit), reject(verifier.EINVAL, "invalid func unknown#4000", 0)},
+		{"check_helper_call/an argument that is not ARG_ANYTHING", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 1), exit), want{verifier.Unsupported, 0, "verisim: bpf_map_lookup_elem#1 takes ARG_CONST_MAP_PTR as argument 1: not modeled", 0}},
 		{"unsupported/loop", []*verifier.Profile{l618}, prog(mov0, s(0x15, 1, 0, -2, 0), exit), want{verifier.Unsupported, 0, "verisim: the program has a loop (a back-edge in check_cfg); bounded loops are not modeled", -1}},
 	}
 	for _, tc := range cases {

@@ -48,7 +48,7 @@ func TestFailures(t *testing.T) {
 	if len(ft.errors) != 1 || !strings.Contains(ft.errors[0], "verifier log:\n1: (95) exit\nR0 !read_ok") || !strings.Contains(ft.errors[0], `s"reject"`) {
 		t.Errorf("Expect on a mismatch reported %q", ft.errors)
 	}
-	call := asm.Instructions{asm.FnGetPrandomU32.Call(), asm.Return()}
+	call := asm.Instructions{asm.FnMapLookupElem.Call(), asm.Return()}
 	for _, skip := range []bool{false, true} {
 		ft := &fakeT{}
 		opts := []verifiertest.Option{}
