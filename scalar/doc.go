@@ -35,7 +35,8 @@
 //
 // # Linux 6.18
 //
-// The target is Linux 6.18 as it runs here (6.18.44). Against the 6.12 source, it has: BPF_NEG tracked
+// The target is Linux 6.18 as it runs here (6.18.44), which the recorded
+// cases were taken from. Against the 6.12 source, it has: BPF_NEG tracked
 // as 0 - dst with tnum_neg; add and sub keeping the unsigned bounds when
 // every sum (difference) wraps; mul bounded by the four signed products
 // and the checked unsigned ones; tnum_mul accumulating with tnum_union; no
@@ -57,4 +58,22 @@
 // bits anywhere in the 64, bounds cutting it at random) against the
 // concrete operation on every member, for every transfer function, Sync
 // and each of its steps, the moves, BranchTaken and the refinements.
+//
+// Exactness: testdata/kernel.jsonl.gz holds the cases read from the level-2
+// logs of generated programs loaded into the live kernel (scalar/internal/kcase):
+// each executed ALU, MOV and conditional jump with its operands' states
+// before and after, as the kernel printed them, and each jump's outcome;
+// the replay needs no root. One thing the log cannot tell is left out:
+// after a failed sanity check the kernel keeps a register's tnum and
+// drops its bounds, and when that tnum is a constant the log prints just
+// the constant, so the instructions that read the register before it is
+// written again have no known input (meta's "lossy"). Re-record them from the live kernel (as root)
+// with
+//
+//	go generate ./scalar
+//
+// and compare fresh programs with the live kernel with
+// go test ./scalar -run TestLive (VERISIM_SEED, VERISIM_SCALAR_N).
 package scalar
+
+//go:generate go run ./record -out testdata
