@@ -394,6 +394,8 @@ func (e *env) checkReturnCode() error {
 		}
 	}
 	switch {
+	case r0.Ranged:
+		return e.unsupported("check_return_code on a scalar with a range (retval_range_within) is not modeled")
 	case r0.Known && r0.Value <= 1:
 		return nil
 	case r0.Known:

@@ -6,6 +6,7 @@ import (
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/scalar"
 )
 
 // Operand kinds of check_reg_arg.
@@ -222,7 +223,19 @@ func (e *env) checkALU(s insn.Slot) error {
 			return err
 		}
 		if !d.Known {
-			return e.unsupported("%s of a scalar that is not a constant (range tracking is not modeled)", aluOpName[op>>4])
+			// adjust_scalar_min_max_vals(dst, dst). NEG starts with
+			// __mark_reg_known(dst, 0), which clears the id; whether
+			// BPF_END keeps it is not established here.
+			if op == insn.OpEND && d.ID != 0 {
+				return e.unsupported("BPF_END of a linked scalar (its id) is not modeled")
+			}
+			v := scalar.ALU(s.Code, s.Off, s.Imm, d.ScalarValue(), d.ScalarValue())
+			if err := v.Check(); err != nil {
+				return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
+			}
+			regs[s.Dst].SetScalar(v)
+			regs[s.Dst].ID = 0
+			return nil
 		}
 		var v uint64
 		if op == insn.OpNEG {
@@ -355,7 +368,26 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			return nil
 		}
 		if !src.Known {
-			return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
+			if !p.Log618 {
+				return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
+			}
+			// no_sext: the copy keeps (and first gets) the source's id.
+			sv := src.ScalarValue()
+			noSext := sv.UMax < 1<<(s.Off-1)
+			if noSext {
+				src = e.assignScalarID(s.Src)
+			}
+			if is64 {
+				sv = scalar.MovSx64(sv, s.Off)
+			} else {
+				sv = scalar.MovSx32(sv, s.Off)
+			}
+			if !noSext {
+				src.ID = 0
+			}
+			src.SetScalar(sv)
+			e.cur.regs[s.Dst] = src
+			return nil
 		}
 		v := signExtend(src.Value, uint(s.Off))
 		if !is64 {
@@ -381,6 +413,17 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	switch {
 	case src.Type == regstate.Scalar && src.Known:
 		e.setConst(s.Dst, uint64(uint32(src.Value)))
+	case p.Log618 && src.Type == regstate.Scalar && src.Ranged:
+		// is_src_reg_u32: the copy keeps (and first gets) the id only
+		// when the source fits in 32 bits.
+		sv := src.ScalarValue()
+		if sv.UMax <= 0xffffffff {
+			src = e.assignScalarID(s.Src)
+		} else {
+			src.ID = 0
+		}
+		src.SetScalar(scalar.Mov32(sv))
+		e.cur.regs[s.Dst] = src
 	case src.Type == regstate.Scalar && src.Width32:
 		if src.ID == 0 {
 			e.idGen++
@@ -394,6 +437,18 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		e.cur.regs[s.Dst].Width32 = true
 	}
 	return nil
+}
+
+// assignScalarID is assign_scalar_id_before_mov: a non-constant scalar
+// without an id gets a fresh one. It returns the source register as the
+// copy takes it.
+func (e *env) assignScalarID(r uint8) regstate.Reg {
+	reg := &e.cur.regs[r]
+	if reg.Type == regstate.Scalar && !reg.Known && reg.ID == 0 {
+		e.idGen++
+		reg.ID = e.idGen
+	}
+	return *reg
 }
 
 func signExtend(v uint64, bits uint) uint64 {
@@ -437,6 +492,9 @@ func (e *env) adjustRegMinMax(s insn.Slot, is64 bool) error {
 // adjustScalar models adjust_scalar_min_max_vals on two scalars.
 func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
 	op := s.Op()
+	if e.p.Log618 && (!dst.Known || !src.Known) {
+		return e.adjustScalarRanged(s, is64, dst, src)
+	}
 	safe := false
 	switch op {
 	case insn.OpADD, insn.OpSUB, insn.OpAND, insn.OpOR, insn.OpMUL:
@@ -510,6 +568,37 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 		v = uint64(w)
 	}
 	e.setConst(s.Dst, v)
+	return nil
+}
+
+// adjustScalarRanged models adjust_scalar_min_max_vals (v6.18) when an
+// operand is not a constant, through scalar.ALU, and the scalar id rule
+// of adjust_reg_min_max_vals after it (clear_scalar_id, or the
+// BPF_ADD_CONST link, which is not modeled).
+func (e *env) adjustScalarRanged(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
+	sv := src.ScalarValue()
+	dv := dst.ScalarValue()
+	if !scalar.SafeToCompute(s.Code, sv) {
+		// __mark_reg_unknown; the id goes with it.
+		e.markUnknown(s.Dst)
+		return nil
+	}
+	if _, _, fork := scalar.Fork(s.Code, dv, sv); fork {
+		return e.unsupported("maybe_fork_scalars (AND/OR of a scalar in [-1, 0]) is not modeled")
+	}
+	// 6.18 links rX += K and rX -= K (the log's "id=1+2"); which widths
+	// and constants it links is not established here, so every ADD or
+	// SUB of a constant to a scalar with an id is left out.
+	if dst.ID != 0 && (s.Op() == insn.OpADD || s.Op() == insn.OpSUB) && sv.IsConst() {
+		return e.unsupported("rX += K on a linked scalar (BPF_ADD_CONST, sync_linked_regs) is not modeled")
+	}
+	v := scalar.ALU(s.Code, s.Off, s.Imm, dv, sv)
+	if err := v.Check(); err != nil {
+		return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
+	}
+	r := &e.cur.regs[s.Dst]
+	r.SetScalar(v)
+	r.ID = 0 // clear_scalar_id
 	return nil
 }
 

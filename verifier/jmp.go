@@ -6,6 +6,7 @@ import (
 
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/scalar"
 )
 
 // checkCondJmp models check_cond_jmp_op (v6.18; the 5.9 function has the
@@ -32,8 +33,17 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	}
 	dst := e.cur.regs[s.Dst]
 	is32 := s.Class() == insn.ClassJMP32
-	if (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known) {
-		return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
+	ranged := (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known)
+	if ranged {
+		if !e.p.Log618 {
+			return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
+		}
+		if dst.Type != regstate.Scalar || src.Type != regstate.Scalar {
+			return 0, e.unsupported("comparison of a pointer with a scalar that is not a constant is not modeled")
+		}
+		if e.linked(s.Dst) || (s.Source() == insn.SrcX && e.linked(s.Src)) {
+			return 0, e.unsupported("comparison of a linked scalar (sync_linked_regs, linked_regs in the jump history) is not modeled")
+		}
 	}
 	if e.p.Log618 {
 		// check_cond_jmp_op (v6.18) records in the instruction history
@@ -55,7 +65,12 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			}
 		}
 	}
-	pred := e.isBranchTaken(dst, src, op, is32)
+	var pred int
+	if ranged {
+		pred = scalar.BranchTaken(dst.ScalarValue(), src.ScalarValue(), op, is32)
+	} else {
+		pred = e.isBranchTaken(dst, src, op, is32)
+	}
 	if e.cfg.Explain {
 		e.passed("the reserved fields are 0 and the operands are readable")
 		switch pred {
@@ -91,10 +106,67 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	if err := e.pushStack(idx+int(s.Off)+1, idx); err != nil {
 		return 0, err
 	}
+	if ranged {
+		// reg_set_min_max: the pushed branch takes the jump, this one
+		// falls through.
+		if err := e.setMinMax(s, &e.stack[len(e.stack)-1].st.regs, is32); err != nil {
+			return 0, err
+		}
+	}
 	if e.p.Log618 && e.log.anyLevel() {
 		e.printInsnState()
 	}
 	return idx + 1, nil
+}
+
+// linked reports whether the scalar in r shares its id with another
+// register: a comparison would then sync_linked_regs.
+func (e *env) linked(r uint8) bool {
+	id := e.cur.regs[r].ID
+	if id == 0 || e.cur.regs[r].Type != regstate.Scalar {
+		return false
+	}
+	for i := range e.cur.regs {
+		if uint8(i) != r && e.cur.regs[i].ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// setMinMax models reg_set_min_max (v6.18) on two scalars, one of them
+// not a constant: taken is the pushed branch's register file, e.cur the
+// fall-through's.
+func (e *env) setMinMax(s insn.Slot, taken *[11]regstate.Reg, is32 bool) error {
+	op := s.Op()
+	cur := &e.cur.regs
+	d := cur[s.Dst].ScalarValue()
+	if s.Source() == insn.SrcX && s.Src == s.Dst {
+		tv, fv := scalar.SetMinMaxSame(d, op, is32)
+		if tv.Check() != nil || fv.Check() != nil {
+			return e.unsupported("reg_bounds_sanity_check fails after the comparison (REG INVARIANTS VIOLATION is not modeled)")
+		}
+		taken[s.Dst].SetScalar(tv)
+		cur[s.Dst].SetScalar(fv)
+		return nil
+	}
+	sv := scalar.Imm(s.Imm)
+	if s.Source() == insn.SrcX {
+		sv = cur[s.Src].ScalarValue()
+	}
+	ta, tb, fa, fb := scalar.SetMinMax(d, sv, op, is32)
+	for _, v := range [...]scalar.Value{ta, tb, fa, fb} {
+		if v.Check() != nil {
+			return e.unsupported("reg_bounds_sanity_check fails after the comparison (REG INVARIANTS VIOLATION is not modeled)")
+		}
+	}
+	taken[s.Dst].SetScalar(ta)
+	cur[s.Dst].SetScalar(fa)
+	if s.Source() == insn.SrcX {
+		taken[s.Src].SetScalar(tb)
+		cur[s.Src].SetScalar(fb)
+	}
+	return nil
 }
 
 // pushStack models push_stack: the other branch, a copy of the current
@@ -290,7 +362,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 // statesEqual models states_equal with NOT_EXACT: regsafe for r0..r9
 // (r10 is always fp0 here).
 func (e *env) statesEqual(old *storedState, cur *vstate) bool {
-	idmap := map[uint32]uint32{}
+	var idmap idMap
 	for i := 0; i < 10; i++ {
 		o, c := old.regs[i], cur.regs[i]
 		if o.Type == regstate.NotInit {
@@ -304,12 +376,10 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			if !o.Precise {
 				continue
 			}
-			if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
-				if !(!o.Known && !o.Width32) { // an unknown old range contains anything
-					return false
-				}
-			}
-			if !checkIDs(idmap, o.ID, c.ID) {
+			// range_within, tnum_in and check_scalar_ids (no
+			// BPF_ADD_CONST ids are ever made here).
+			ov, cv := o.ScalarValue(), c.ScalarValue()
+			if !rangeWithin(ov, cv) || !ov.VarOff.In(cv.VarOff) || !idmap.checkScalarIDs(o.ID, c.ID) {
 				return false
 			}
 		default:
@@ -329,16 +399,54 @@ func mapID(r regstate.Reg) int {
 	return r.Map.ID
 }
 
-// checkIDs is check_scalar_ids: ids must map one to one; 0 is a fresh id.
-func checkIDs(m map[uint32]uint32, o, c uint32) bool {
-	if o == 0 || c == 0 {
-		return o == 0 && c == 0 || true
+// rangeWithin is range_within: every bound of cur lies within old's.
+func rangeWithin(o, c scalar.Value) bool {
+	return o.UMin <= c.UMin && o.UMax >= c.UMax && o.SMin <= c.SMin && o.SMax >= c.SMax &&
+		o.U32Min <= c.U32Min && o.U32Max >= c.U32Max && o.S32Min <= c.S32Min && o.S32Max >= c.S32Max
+}
+
+// idMap is struct bpf_idmap: the old-to-cur id pairs of one states_equal,
+// and tmp_id_gen.
+type idMap struct {
+	pairs [][2]uint32
+	tmp   uint32
+}
+
+// checkIDs is check_ids: ids must map one to one, both set or both 0.
+func (m *idMap) checkIDs(o, c uint32) bool {
+	if (o == 0) != (c == 0) {
+		return false
 	}
-	if v, ok := m[o]; ok {
-		return v == c
+	if o == 0 {
+		return true
 	}
-	m[o] = c
+	for _, p := range m.pairs {
+		if p[0] == o {
+			return p[1] == c
+		}
+		if p[1] == c {
+			return false
+		}
+	}
+	m.pairs = append(m.pairs, [2]uint32{o, c})
 	return true
+}
+
+// checkScalarIDs is check_scalar_ids: a scalar without an id gets a fresh
+// temporary one (above any real id), so that it cannot match a linked one.
+func (m *idMap) checkScalarIDs(o, c uint32) bool {
+	if o == 0 && c == 0 {
+		return true
+	}
+	if o == 0 {
+		m.tmp++
+		o = 1<<31 + m.tmp
+	}
+	if c == 0 {
+		m.tmp++
+		c = 1<<31 + m.tmp
+	}
+	return m.checkIDs(o, c)
 }
 
 // regMask formats a register mask like fmt_reg_mask: "r0,r6".
