@@ -511,6 +511,11 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 			return e.unsupported("shift by a scalar that is not a constant (range tracking is not modeled)")
 		}
 	}
+	if e.p.Log618 {
+		// is_safe_to_compute_dst_reg_range (v6.18): an ALU32 shift by a
+		// constant tests the 64-bit umax, not the subregister.
+		safe = scalar.SafeToCompute(s.Code, src.ScalarValue())
+	}
 	if !safe {
 		// is_safe_to_compute_dst_reg_range is false: __mark_reg_unknown.
 		e.markUnknown(s.Dst)
