@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/verisim/verisim/insn"
@@ -395,7 +396,23 @@ func (e *env) checkReturnCode() error {
 	}
 	switch {
 	case r0.Ranged:
-		return e.unsupported("check_return_code on a scalar with a range (retval_range_within) is not modeled")
+		// retval_range_within (return_32bit is false for these types),
+		// and verbose_invalid_scalar's text.
+		v := r0.Range
+		if v.SMin >= 0 && v.SMax <= 1 {
+			return nil
+		}
+		var detail string
+		if v.SMin > math.MinInt64 {
+			detail += fmt.Sprintf(" smin=%d", v.SMin)
+		}
+		if v.SMax < math.MaxInt64 {
+			detail += fmt.Sprintf(" smax=%d", v.SMax)
+		}
+		if detail == "" {
+			detail = " unknown scalar value"
+		}
+		return e.reject(EINVAL, msgExitRange618, detail, 0, 1)
 	case r0.Known && r0.Value <= 1:
 		return nil
 	case r0.Known:
