@@ -15,6 +15,9 @@ import (
 type histEntry struct {
 	idx, prev int
 	flags     uint8
+	// linked is linked_regs: the registers a comparison found sharing
+	// a scalar id (collect_linked_regs), as a mask of frame 0's.
+	linked uint16
 }
 
 // History flags (INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK,

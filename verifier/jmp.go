@@ -41,9 +41,6 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		if dst.Type != regstate.Scalar || src.Type != regstate.Scalar {
 			return 0, e.unsupported("comparison of a pointer with a scalar that is not a constant is not modeled")
 		}
-		if e.linked(s.Dst) || (s.Source() == insn.SrcX && e.linked(s.Src)) {
-			return 0, e.unsupported("comparison of a linked scalar (sync_linked_regs, linked_regs in the jump history) is not modeled")
-		}
 	}
 	if e.p.Log618 {
 		// check_cond_jmp_op (v6.18) records in the instruction history
@@ -103,14 +100,40 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		}
 		return idx + 1, nil
 	}
+	var linked uint16
+	if ranged {
+		// collect_linked_regs, and push_insn_history of them before the
+		// other branch is made, so that both share the entry.
+		var n int
+		var err error
+		if linked, n, err = e.collectLinked(s); err != nil {
+			return 0, err
+		}
+		if n > 1 {
+			if h := len(e.cur.hist); h > 0 && e.cur.hist[h-1].idx == idx {
+				e.cur.hist[h-1].linked = linked
+			} else {
+				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, linked: linked})
+			}
+		}
+	}
 	if err := e.pushStack(idx+int(s.Off)+1, idx); err != nil {
 		return 0, err
 	}
 	if ranged {
 		// reg_set_min_max: the pushed branch takes the jump, this one
 		// falls through.
-		if err := e.setMinMax(s, &e.stack[len(e.stack)-1].st.regs, is32); err != nil {
+		other := &e.stack[len(e.stack)-1].st.regs
+		if err := e.setMinMax(s, other, is32); err != nil {
 			return 0, err
+		}
+		if s.Source() == insn.SrcX && e.cur.regs[s.Src].Type == regstate.Scalar && e.cur.regs[s.Src].ID != 0 {
+			syncLinked(&e.cur.regs, s.Src, linked)
+			syncLinked(other, s.Src, linked)
+		}
+		if e.cur.regs[s.Dst].Type == regstate.Scalar && e.cur.regs[s.Dst].ID != 0 {
+			syncLinked(&e.cur.regs, s.Dst, linked)
+			syncLinked(other, s.Dst, linked)
 		}
 	}
 	if e.p.Log618 && e.log.anyLevel() {
@@ -119,19 +142,59 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	return idx + 1, nil
 }
 
-// linked reports whether the scalar in r shares its id with another
-// register: a comparison would then sync_linked_regs.
-func (e *env) linked(r uint8) bool {
-	id := e.cur.regs[r].ID
-	if id == 0 || e.cur.regs[r].Type != regstate.Scalar {
-		return false
-	}
-	for i := range e.cur.regs {
-		if uint8(i) != r && e.cur.regs[i].ID == id {
-			return true
+// collectLinked models collect_linked_regs for the comparison's source
+// (BPF_X) and destination: the registers whose scalar id is theirs, and
+// how many entries linked_regs has. The live 6.18 leaves out registers
+// that are dead before the jump (compute_live_registers): a dead copy is
+// neither refined nor made precise. That is observed against the kernel
+// (the differential test), not read in its source. A source and destination sharing an
+// id would enter the registers twice, and more than LINKED_REGS_MAX
+// entries clear ids: neither is modeled.
+func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
+	regs := &e.cur.regs
+	var mask uint16
+	n := 0
+	collect := func(r uint8) {
+		id := regs[r].ID
+		e.computeLiveRegs()
+		live := e.aux[e.insnIdx].live
+		for i := 0; i < 10; i++ {
+			if live&(1<<i) != 0 && regs[i].Type == regstate.Scalar && regs[i].ID == id {
+				mask |= 1 << i
+				n++
+			}
 		}
 	}
-	return false
+	srcID := uint32(0)
+	if s.Source() == insn.SrcX && regs[s.Src].Type == regstate.Scalar && regs[s.Src].ID != 0 {
+		srcID = regs[s.Src].ID
+		collect(s.Src)
+	}
+	if regs[s.Dst].Type == regstate.Scalar && regs[s.Dst].ID != 0 {
+		if regs[s.Dst].ID == srcID {
+			return 0, 0, e.unsupported("comparison of two scalars with one id (linked_regs collected twice) is not modeled")
+		}
+		collect(s.Dst)
+	}
+	if n > 6 {
+		return 0, 0, e.unsupported("more than LINKED_REGS_MAX linked scalars (collect_linked_regs clears ids) is not modeled")
+	}
+	return mask, n, nil
+}
+
+// syncLinked models sync_linked_regs without BPF_ADD_CONST (which is
+// never made here): every other register of linked with known's id
+// becomes a copy of it (copy_register_state).
+func syncLinked(regs *[11]regstate.Reg, known uint8, linked uint16) {
+	k := regs[known]
+	for i := 0; i < 10; i++ {
+		if linked&(1<<i) == 0 || uint8(i) == known || regs[i].Type != regstate.Scalar || regs[i].ID != k.ID {
+			continue
+		}
+		w := regs[i].Written
+		regs[i] = k
+		regs[i].Written = w
+	}
 }
 
 // setMinMax models reg_set_min_max (v6.18) on two scalars, one of them
@@ -498,11 +561,12 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			} else {
 				// get_insn_hist_entry: i's entry, if the history has one.
 				var flags uint8
+				var linked uint16
 				if h > 0 && hist[h-1].idx == i {
-					flags = hist[h-1].flags
+					flags, linked = hist[h-1].flags, hist[h-1].linked
 				}
 				var err error
-				if mask, err = e.backtrackInsn(i, mask, flags); err != nil {
+				if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
 					return err
 				}
 			}
@@ -581,7 +645,7 @@ func (e *env) markAllScalarsPrecise(st *vstate) {
 
 // backtrackInsn models backtrack_insn for the modeled instructions; flags
 // are those of i's history entry.
-func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
+func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uint16, error) {
 	s := e.orig[i]
 	if s.Code == 0 {
 		return mask, nil
@@ -590,6 +654,11 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 		e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
+	// bt_sync_linked_regs: a comparison that refined linked scalars makes
+	// them all precise when one is.
+	if mask&linked != 0 {
+		mask |= linked
+	}
 	switch s.Class() {
 	case insn.ClassALU, insn.ClassALU64:
 		if mask&dst == 0 {
@@ -625,7 +694,12 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 				if flags&histDstStack == 0 {
 					mask |= dst
 				}
+				if mask&linked != 0 {
+					mask |= linked
+				}
 			}
+		} else if s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA && mask&linked != 0 {
+			mask |= linked // the final bt_sync_linked_regs
 		}
 	case insn.ClassLD:
 		if mask&dst == 0 {
