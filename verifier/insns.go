@@ -224,17 +224,20 @@ func (e *env) checkALU(s insn.Slot) error {
 		}
 		if !d.Known {
 			// adjust_scalar_min_max_vals(dst, dst). NEG starts with
-			// __mark_reg_known(dst, 0), which clears the id; whether
-			// BPF_END keeps it is not established here.
-			if op == insn.OpEND && d.ID != 0 {
-				return e.unsupported("BPF_END of a linked scalar (its id) is not modeled")
-			}
+			// __mark_reg_known(dst, 0), which clears the id. BPF_END
+			// clears it too, except le64 (ALU, TO_LE, 64: no operation
+			// on a little-endian host), which keeps it; that is observed
+			// on the live 6.18.44 (le16/le32 clear it even when the value
+			// does not change), not read in its source.
+
 			v := scalar.ALU(s.Code, s.Off, s.Imm, d.ScalarValue(), d.ScalarValue())
 			if err := v.Check(); err != nil {
 				return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
 			}
 			regs[s.Dst].SetScalar(v)
-			regs[s.Dst].ID = 0
+			if !(op == insn.OpEND && !is64 && s.Source() == insn.SrcK && s.Imm == 64) {
+				regs[s.Dst].ID = 0
+			}
 			return nil
 		}
 		var v uint64
