@@ -495,15 +495,14 @@ func (m *idMap) checkIDs(o, c uint32) bool {
 	return true
 }
 
-// checkScalarIDs is check_scalar_ids: a scalar without an id gets a fresh
-// temporary one (above any real id), so that it cannot match a linked one.
+// checkScalarIDs is check_scalar_ids as the live 6.18.44 has it (the
+// same as the 6.12 stable source's): an old scalar without an id is
+// independent, and any cur id satisfies it; a cur scalar without an id
+// gets a fresh temporary one (above any real id), so that it cannot stand
+// for a linked old one. BPF_ADD_CONST ids are never made here.
 func (m *idMap) checkScalarIDs(o, c uint32) bool {
-	if o == 0 && c == 0 {
-		return true
-	}
 	if o == 0 {
-		m.tmp++
-		o = 1<<31 + m.tmp
+		return true
 	}
 	if c == 0 {
 		m.tmp++
