@@ -94,6 +94,9 @@ func (r Reg) Format618() string {
 	}
 	if r.ID != 0 {
 		add(fmt.Sprintf("id=%d", r.ID))
+		if r.Type == Scalar && r.AddConst {
+			fmt.Fprintf(&b, "%+d", r.Off)
+		}
 	}
 	if r.Type == Scalar && r.Width32 {
 		add("smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)")

@@ -86,6 +86,10 @@ type Reg struct {
 	// dereference NULL in the 5.9 kernel_type_name.
 	BTFBad bool
 
+	// AddConst is BPF_ADD_CONST on a scalar's ID: the register is its
+	// linked copies plus Off (rX += K after rX = rY), 6.18 only.
+	AddConst bool
+
 	// Ranged marks a scalar that is neither Known, fully unknown nor
 	// Width32: its value is Range (6.18 only). Values that one of the
 	// other forms describes are never Ranged (SetScalar normalizes), so

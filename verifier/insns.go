@@ -234,9 +234,13 @@ func (e *env) checkALU(s insn.Slot) error {
 			if err := v.Check(); err != nil {
 				return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
 			}
+			keep := op == insn.OpEND && !is64 && s.Source() == insn.SrcK && s.Imm == 64
+			if keep && d.AddConst {
+				return e.unsupported("le64 of a BPF_ADD_CONST scalar is not modeled")
+			}
 			regs[s.Dst].SetScalar(v)
-			if !(op == insn.OpEND && !is64 && s.Source() == insn.SrcK && s.Imm == 64) {
-				regs[s.Dst].ID = 0
+			if !keep {
+				regs[s.Dst].ID, regs[s.Dst].AddConst, regs[s.Dst].Off = 0, false, 0
 			}
 			return nil
 		}
@@ -361,6 +365,9 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		return nil
 	}
 	src := e.cur.regs[s.Src]
+	if src.Type == regstate.Scalar && src.AddConst {
+		return e.unsupported("a move of a BPF_ADD_CONST scalar (assign_scalar_id_before_mov) is not modeled")
+	}
 	if s.Off != 0 {
 		// movsx: sign-extend the low off bits.
 		if src.Type != regstate.Scalar {
@@ -594,11 +601,23 @@ func (e *env) adjustScalarRanged(s insn.Slot, is64 bool, dst, src regstate.Reg) 
 	if _, _, fork := scalar.Fork(s.Code, dv, sv); fork {
 		return e.unsupported("maybe_fork_scalars (AND/OR of a scalar in [-1, 0]) is not modeled")
 	}
-	// 6.18 links rX += K and rX -= K (the log's "id=1+2"); which widths
-	// and constants it links is not established here, so every ADD or
-	// SUB of a constant to a scalar with an id is left out.
+	// 6.18 links rX += K and rX -= K (the log's "id=1+2", "id=1-4").
+	// Modeled: a 64-bit ADD or SUB on a scalar with a plain id whose delta
+	// is in [-S32_MAX, S32_MAX] and not 0, and a second one on a linked
+	// register, which clears the id (both observed on the live 6.18.44);
+	// ALU32 links and the other deltas are not established here.
+	addConst := int64(0)
 	if dst.ID != 0 && (s.Op() == insn.OpADD || s.Op() == insn.OpSUB) && sv.IsConst() {
-		return e.unsupported("rX += K on a linked scalar (BPF_ADD_CONST, sync_linked_regs) is not modeled")
+		addConst = int64(sv.VarOff.Value)
+		if s.Op() == insn.OpSUB {
+			addConst = -addConst
+		}
+		switch {
+		case is64 && dst.AddConst:
+			addConst = 0 // clear_scalar_id
+		case !is64 || addConst == 0 || addConst < -0x7fffffff || addConst > 0x7fffffff:
+			return e.unsupported("rX += K on a linked scalar (BPF_ADD_CONST) of this width or delta is not modeled")
+		}
 	}
 	v := scalar.ALU(s.Code, s.Off, s.Imm, dv, sv)
 	if err := v.Check(); err != nil {
@@ -606,7 +625,11 @@ func (e *env) adjustScalarRanged(s insn.Slot, is64 bool, dst, src regstate.Reg) 
 	}
 	r := &e.cur.regs[s.Dst]
 	r.SetScalar(v)
-	r.ID = 0 // clear_scalar_id
+	if addConst != 0 {
+		r.AddConst, r.Off = true, int32(addConst)
+		return nil
+	}
+	r.ID, r.AddConst, r.Off = 0, false, 0 // clear_scalar_id
 	return nil
 }
 

@@ -192,7 +192,16 @@ func syncLinked(regs *[11]regstate.Reg, known uint8, linked uint16) {
 			continue
 		}
 		w := regs[i].Written
-		regs[i] = k
+		if (!regs[i].AddConst && !k.AddConst) || regs[i].Off == k.Off {
+			regs[i] = k
+		} else {
+			// reg = known_reg; reg += delta, keeping its off and id.
+			r := regs[i]
+			delta := r.Off - k.Off
+			regs[i] = k
+			regs[i].Off, regs[i].ID, regs[i].AddConst = r.Off, r.ID, r.AddConst
+			regs[i].SetScalar(scalar.AddConstDelta(k.ScalarValue(), delta))
+		}
 		regs[i].Written = w
 	}
 }
@@ -441,8 +450,12 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			}
 			// range_within, tnum_in and check_scalar_ids (no
 			// BPF_ADD_CONST ids are ever made here).
+			// The BPF_ADD_CONST tests of regsafe.
+			if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
+				return false
+			}
 			ov, cv := o.ScalarValue(), c.ScalarValue()
-			if !rangeWithin(ov, cv) || !ov.VarOff.In(cv.VarOff) || !idmap.checkScalarIDs(o.ID, c.ID) {
+			if !idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) || !rangeWithin(ov, cv) || !ov.VarOff.In(cv.VarOff) {
 				return false
 			}
 		default:
@@ -499,17 +512,35 @@ func (m *idMap) checkIDs(o, c uint32) bool {
 // same as the 6.12 stable source's): an old scalar without an id is
 // independent, and any cur id satisfies it; a cur scalar without an id
 // gets a fresh temporary one (above any real id), so that it cannot stand
-// for a linked old one. BPF_ADD_CONST ids are never made here.
-func (m *idMap) checkScalarIDs(o, c uint32) bool {
+// for a linked old one. A BPF_ADD_CONST id must map as the compound id
+// (addConstFlag set) and as its base.
+func (m *idMap) checkScalarIDs(o, c uint32, oAdd, cAdd bool) bool {
 	if o == 0 {
 		return true
 	}
 	if c == 0 {
 		m.tmp++
-		c = 1<<31 + m.tmp
+		c = 1<<30 + m.tmp
 	}
-	return m.checkIDs(o, c)
+	oc, cc := o, c
+	if oAdd {
+		oc |= addConstFlag
+	}
+	if cAdd {
+		cc |= addConstFlag
+	}
+	if !m.checkIDs(oc, cc) {
+		return false
+	}
+	if oAdd {
+		return m.checkIDs(o, c)
+	}
+	return true
 }
+
+// addConstFlag is BPF_ADD_CONST, the bit of an id that says the register
+// is its linked copies plus a constant.
+const addConstFlag = 1 << 31
 
 // regMask formats a register mask like fmt_reg_mask: "r0,r6".
 func regMask(m uint16) string {
