@@ -365,8 +365,8 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		return nil
 	}
 	src := e.cur.regs[s.Src]
-	if src.Type == regstate.Scalar && src.AddConst {
-		return e.unsupported("a move of a BPF_ADD_CONST scalar (assign_scalar_id_before_mov) is not modeled")
+	if src.Type == regstate.Scalar && src.AddConst && (src.Known || src.Width32) {
+		return e.unsupported("a move of a constant or 32-bit unknown BPF_ADD_CONST scalar is not modeled")
 	}
 	if s.Off != 0 {
 		// movsx: sign-extend the low off bits.
@@ -393,7 +393,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 				sv = scalar.MovSx32(sv, s.Off)
 			}
 			if !noSext {
-				src.ID = 0
+				src.ID, src.AddConst, src.Off = 0, false, 0
 			}
 			src.SetScalar(sv)
 			e.cur.regs[s.Dst] = src
@@ -409,10 +409,8 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	if is64 {
 		// copy_register_state; a non-constant scalar gets an id first
 		// (assign_scalar_id_before_mov) which both copies share.
-		if src.Type == regstate.Scalar && !src.Known && src.ID == 0 {
-			e.idGen++
-			e.cur.regs[s.Src].ID = e.idGen
-			src = e.cur.regs[s.Src]
+		if src.Type == regstate.Scalar && !src.Known {
+			src = e.assignScalarID(s.Src)
 		}
 		src.Written = !e.p.Log618
 		e.cur.regs[s.Dst] = src
@@ -430,7 +428,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		if sv.UMax <= 0xffffffff {
 			src = e.assignScalarID(s.Src)
 		} else {
-			src.ID = 0
+			src.ID, src.AddConst, src.Off = 0, false, 0
 		}
 		src.SetScalar(scalar.Mov32(sv))
 		e.cur.regs[s.Dst] = src
@@ -449,12 +447,19 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	return nil
 }
 
-// assignScalarID is assign_scalar_id_before_mov: a non-constant scalar
+// assignScalarID is assign_scalar_id_before_mov: a BPF_ADD_CONST link
+// of the source is dropped (clear_scalar_id), then a non-constant scalar
 // without an id gets a fresh one. It returns the source register as the
 // copy takes it.
 func (e *env) assignScalarID(r uint8) regstate.Reg {
 	reg := &e.cur.regs[r]
-	if reg.Type == regstate.Scalar && !reg.Known && reg.ID == 0 {
+	if reg.Type != regstate.Scalar {
+		return *reg
+	}
+	if reg.AddConst {
+		reg.ID, reg.AddConst, reg.Off = 0, false, 0
+	}
+	if !reg.Known && reg.ID == 0 {
 		e.idGen++
 		reg.ID = e.idGen
 	}
