@@ -450,6 +450,16 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			}
 			// range_within, tnum_in and check_scalar_ids (no
 			// BPF_ADD_CONST ids are ever made here).
+			if !e.p.Log618 {
+				// The rfc profile as before ranges: an unknown old value
+				// contains anything, otherwise the forms must match.
+				if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
+					if o.Known || o.Width32 {
+						return false
+					}
+				}
+				continue
+			}
 			// The BPF_ADD_CONST tests of regsafe.
 			if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
 				return false
