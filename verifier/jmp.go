@@ -147,9 +147,9 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 // how many entries linked_regs has. The live 6.18 leaves out registers
 // that are dead before the jump (compute_live_registers): a dead copy is
 // neither refined nor made precise. That is observed against the kernel
-// (the differential test), not read in its source. A source and destination sharing an
-// id would enter the registers twice, and more than LINKED_REGS_MAX
-// entries clear ids: neither is modeled.
+// (the differential test), not read in its source. A source and
+// destination sharing an id would enter the registers twice, and more
+// than LINKED_REGS_MAX entries clear ids: neither is modeled.
 func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
 	regs := &e.cur.regs
 	var mask uint16
@@ -182,9 +182,9 @@ func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
 	return mask, n, nil
 }
 
-// syncLinked models sync_linked_regs without BPF_ADD_CONST (which is
-// never made here): every other register of linked with known's id
-// becomes a copy of it (copy_register_state).
+// syncLinked models sync_linked_regs: every other register of linked
+// with known's id becomes a copy of it (copy_register_state), plus the
+// difference of their BPF_ADD_CONST offsets when they differ.
 func syncLinked(regs *[11]regstate.Reg, known uint8, linked uint16) {
 	k := regs[known]
 	for i := 0; i < 10; i++ {
@@ -448,8 +448,7 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			if !o.Precise {
 				continue
 			}
-			// range_within, tnum_in and check_scalar_ids (no
-			// BPF_ADD_CONST ids are ever made here).
+			// 6.18: range_within, tnum_in and check_scalar_ids.
 			if !e.p.Log618 {
 				// The rfc profile as before ranges: an unknown old value
 				// contains anything, otherwise the forms must match.
