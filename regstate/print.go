@@ -3,6 +3,8 @@ package regstate
 import (
 	"fmt"
 	"strings"
+
+	"github.com/verisim/verisim/scalar"
 )
 
 // typeNames618 is reg_type_str's table (kernel/bpf/verifier.c, v6.18).
@@ -92,9 +94,16 @@ func (r Reg) Format618() string {
 	}
 	if r.ID != 0 {
 		add(fmt.Sprintf("id=%d", r.ID))
+		if r.Type == Scalar && r.AddConst {
+			fmt.Fprintf(&b, "%+d", r.Off)
+		}
 	}
 	if r.Type == Scalar && r.Width32 {
 		add("smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)")
+	}
+	if r.Type == Scalar && r.Ranged {
+		b.WriteString(string(scalar.AppendRanges(nil, r.Range, sep)))
+		sep = ","
 	}
 	if (r.Type == ConstPtrToMap || r.Type == PtrToMapValue) && r.Map != nil {
 		if r.Map.Name != "" {

@@ -1,5 +1,7 @@
 package regstate
 
+import "github.com/verisim/verisim/scalar"
+
 // Type is the base register type, enum bpf_reg_type without flags. The zero
 // value is NOT_INIT.
 type Type uint8
@@ -84,6 +86,19 @@ type Reg struct {
 	// dereference NULL in the 5.9 kernel_type_name.
 	BTFBad bool
 
+	// AddConst is BPF_ADD_CONST on a scalar's ID: the register is its
+	// linked copies plus Off (rX += K after rX = rY), 6.18 only.
+	AddConst bool
+
+	// Ranged marks a scalar that is neither Known, fully unknown nor
+	// Width32: its value is Range (6.18 only). Values that one of the
+	// other forms describes are never Ranged (SetScalar normalizes), so
+	// that == and the printers see one form per value.
+	Ranged bool
+
+	// Range is the value of a Ranged scalar; zero otherwise.
+	Range scalar.Value
+
 	// Written is the 5.9 liveness mark REG_LIVE_WRITTEN, printed as "_w" in
 	// that era's log. 6.18 has no liveness marks.
 	Written bool
@@ -100,3 +115,38 @@ func (r Reg) IsConst() bool { return r.Type == Scalar && r.Known }
 
 // IsPointer reports whether r holds a pointer (any initialized non-scalar).
 func (r Reg) IsPointer() bool { return r.Type != NotInit && r.Type != Scalar }
+
+// width32Value is the value a Width32 scalar stands for: an unknown
+// 64-bit scalar zero-extended from 32 bits.
+var width32Value = scalar.Mov32(scalar.Unknown())
+
+// ScalarValue returns the scalar.Value of a scalar register, whichever
+// form it is held in.
+func (r Reg) ScalarValue() scalar.Value {
+	switch {
+	case r.Known:
+		return scalar.Known(r.Value)
+	case r.Ranged:
+		return r.Range
+	case r.Width32:
+		return width32Value
+	}
+	return scalar.Unknown()
+}
+
+// SetScalar makes r a scalar holding v, keeping its other fields (id,
+// precision, liveness): a constant tnum becomes Known, the unknown and
+// the zero-extended unknown values their flags, anything else Ranged.
+func (r *Reg) SetScalar(v scalar.Value) {
+	r.Type = Scalar
+	r.Known, r.Value, r.Width32, r.Ranged, r.Range = false, 0, false, false, scalar.Value{}
+	switch {
+	case v.VarOff.IsConst():
+		r.Known, r.Value = true, v.VarOff.Value
+	case v == scalar.Unknown():
+	case v == width32Value:
+		r.Width32 = true
+	default:
+		r.Ranged, r.Range = true, v
+	}
+}

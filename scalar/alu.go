@@ -555,3 +555,17 @@ func mulOverflowS64(a, b int64) (int64, bool) {
 	}
 	return p, p/b != a
 }
+
+// AddConstDelta models the BPF_ADD_CONST branch of sync_linked_regs
+// (Linux 6.18): a linked register set to its known copy plus delta with
+// scalar32_min_max_add, scalar_min_max_add and tnum_add, then
+// reg_bounds_sync (the 6.12 source has no sync there; the live 6.18.44's
+// log shows its result).
+func AddConstDelta(v Value, delta int32) Value {
+	d := Known(uint64(int64(delta)))
+	v.add32(d)
+	v.add64(d)
+	v.VarOff = v.VarOff.Add(d.VarOff)
+	v.Sync()
+	return v
+}

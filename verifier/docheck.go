@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/verisim/verisim/insn"
@@ -14,6 +15,9 @@ import (
 type histEntry struct {
 	idx, prev int
 	flags     uint8
+	// linked is linked_regs: the registers a comparison found sharing
+	// a scalar id (collect_linked_regs), as a mask of frame 0's.
+	linked uint16
 }
 
 // History flags (INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK,
@@ -394,6 +398,24 @@ func (e *env) checkReturnCode() error {
 		}
 	}
 	switch {
+	case r0.Ranged:
+		// retval_range_within (return_32bit is false for these types),
+		// and verbose_invalid_scalar's text.
+		v := r0.Range
+		if v.SMin >= 0 && v.SMax <= 1 {
+			return nil
+		}
+		var detail string
+		if v.SMin > math.MinInt64 {
+			detail += fmt.Sprintf(" smin=%d", v.SMin)
+		}
+		if v.SMax < math.MaxInt64 {
+			detail += fmt.Sprintf(" smax=%d", v.SMax)
+		}
+		if detail == "" {
+			detail = " unknown scalar value"
+		}
+		return e.reject(EINVAL, msgExitRange618, detail, 0, 1)
 	case r0.Known && r0.Value <= 1:
 		return nil
 	case r0.Known:

@@ -6,6 +6,7 @@ import (
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/scalar"
 )
 
 // Operand kinds of check_reg_arg.
@@ -222,7 +223,26 @@ func (e *env) checkALU(s insn.Slot) error {
 			return err
 		}
 		if !d.Known {
-			return e.unsupported("%s of a scalar that is not a constant (range tracking is not modeled)", aluOpName[op>>4])
+			// adjust_scalar_min_max_vals(dst, dst). NEG starts with
+			// __mark_reg_known(dst, 0), which clears the id. BPF_END
+			// clears it too, except le64 (ALU, TO_LE, 64: no operation
+			// on a little-endian host), which keeps it; that is observed
+			// on the live 6.18.44 (le16/le32 clear it even when the value
+			// does not change), not read in its source.
+
+			v := scalar.ALU(s.Code, s.Off, s.Imm, d.ScalarValue(), d.ScalarValue())
+			if err := v.Check(); err != nil {
+				return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
+			}
+			keep := op == insn.OpEND && !is64 && s.Source() == insn.SrcK && s.Imm == 64
+			if keep && d.AddConst {
+				return e.unsupported("le64 of a BPF_ADD_CONST scalar is not modeled")
+			}
+			regs[s.Dst].SetScalar(v)
+			if !keep {
+				regs[s.Dst].ID, regs[s.Dst].AddConst, regs[s.Dst].Off = 0, false, 0
+			}
+			return nil
 		}
 		var v uint64
 		if op == insn.OpNEG {
@@ -345,6 +365,9 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		return nil
 	}
 	src := e.cur.regs[s.Src]
+	if src.Type == regstate.Scalar && src.AddConst && (src.Known || src.Width32) {
+		return e.unsupported("a move of a constant or 32-bit unknown BPF_ADD_CONST scalar is not modeled")
+	}
 	if s.Off != 0 {
 		// movsx: sign-extend the low off bits.
 		if src.Type != regstate.Scalar {
@@ -355,7 +378,26 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			return nil
 		}
 		if !src.Known {
-			return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
+			if !p.Log618 {
+				return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
+			}
+			// no_sext: the copy keeps (and first gets) the source's id.
+			sv := src.ScalarValue()
+			noSext := sv.UMax < 1<<(s.Off-1)
+			if noSext {
+				src = e.assignScalarID(s.Src)
+			}
+			if is64 {
+				sv = scalar.MovSx64(sv, s.Off)
+			} else {
+				sv = scalar.MovSx32(sv, s.Off)
+			}
+			if !noSext {
+				src.ID, src.AddConst, src.Off = 0, false, 0
+			}
+			src.SetScalar(sv)
+			e.cur.regs[s.Dst] = src
+			return nil
 		}
 		v := signExtend(src.Value, uint(s.Off))
 		if !is64 {
@@ -367,10 +409,8 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	if is64 {
 		// copy_register_state; a non-constant scalar gets an id first
 		// (assign_scalar_id_before_mov) which both copies share.
-		if src.Type == regstate.Scalar && !src.Known && src.ID == 0 {
-			e.idGen++
-			e.cur.regs[s.Src].ID = e.idGen
-			src = e.cur.regs[s.Src]
+		if src.Type == regstate.Scalar && !src.Known {
+			src = e.assignScalarID(s.Src)
 		}
 		src.Written = !e.p.Log618
 		e.cur.regs[s.Dst] = src
@@ -381,6 +421,17 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	switch {
 	case src.Type == regstate.Scalar && src.Known:
 		e.setConst(s.Dst, uint64(uint32(src.Value)))
+	case p.Log618 && src.Type == regstate.Scalar && src.Ranged:
+		// is_src_reg_u32: the copy keeps (and first gets) the id only
+		// when the source fits in 32 bits.
+		sv := src.ScalarValue()
+		if sv.UMax <= 0xffffffff {
+			src = e.assignScalarID(s.Src)
+		} else {
+			src.ID, src.AddConst, src.Off = 0, false, 0
+		}
+		src.SetScalar(scalar.Mov32(sv))
+		e.cur.regs[s.Dst] = src
 	case src.Type == regstate.Scalar && src.Width32:
 		if src.ID == 0 {
 			e.idGen++
@@ -394,6 +445,25 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		e.cur.regs[s.Dst].Width32 = true
 	}
 	return nil
+}
+
+// assignScalarID is assign_scalar_id_before_mov: a BPF_ADD_CONST link
+// of the source is dropped (clear_scalar_id), then a non-constant scalar
+// without an id gets a fresh one. It returns the source register as the
+// copy takes it.
+func (e *env) assignScalarID(r uint8) regstate.Reg {
+	reg := &e.cur.regs[r]
+	if reg.Type != regstate.Scalar {
+		return *reg
+	}
+	if reg.AddConst {
+		reg.ID, reg.AddConst, reg.Off = 0, false, 0
+	}
+	if !reg.Known && reg.ID == 0 {
+		e.idGen++
+		reg.ID = e.idGen
+	}
+	return *reg
 }
 
 func signExtend(v uint64, bits uint) uint64 {
@@ -437,6 +507,9 @@ func (e *env) adjustRegMinMax(s insn.Slot, is64 bool) error {
 // adjustScalar models adjust_scalar_min_max_vals on two scalars.
 func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
 	op := s.Op()
+	if e.p.Log618 && (!dst.Known || !src.Known) {
+		return e.adjustScalarRanged(s, is64, dst, src)
+	}
 	safe := false
 	switch op {
 	case insn.OpADD, insn.OpSUB, insn.OpAND, insn.OpOR, insn.OpMUL:
@@ -452,6 +525,11 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 		if !src.Known {
 			return e.unsupported("shift by a scalar that is not a constant (range tracking is not modeled)")
 		}
+	}
+	if e.p.Log618 {
+		// is_safe_to_compute_dst_reg_range (v6.18): an ALU32 shift by a
+		// constant tests the 64-bit umax, not the subregister.
+		safe = scalar.SafeToCompute(s.Code, src.ScalarValue())
 	}
 	if !safe {
 		// is_safe_to_compute_dst_reg_range is false: __mark_reg_unknown.
@@ -510,6 +588,53 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 		v = uint64(w)
 	}
 	e.setConst(s.Dst, v)
+	return nil
+}
+
+// adjustScalarRanged models adjust_scalar_min_max_vals (v6.18) when an
+// operand is not a constant, through scalar.ALU, and the scalar id rule
+// of adjust_reg_min_max_vals after it (clear_scalar_id, or the
+// BPF_ADD_CONST link, which is not modeled).
+func (e *env) adjustScalarRanged(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
+	sv := src.ScalarValue()
+	dv := dst.ScalarValue()
+	if !scalar.SafeToCompute(s.Code, sv) {
+		// __mark_reg_unknown; the id goes with it.
+		e.markUnknown(s.Dst)
+		return nil
+	}
+	if _, _, fork := scalar.Fork(s.Code, dv, sv); fork {
+		return e.unsupported("maybe_fork_scalars (AND/OR of a scalar in [-1, 0]) is not modeled")
+	}
+	// 6.18 links rX += K and rX -= K (the log's "id=1+2", "id=1-4").
+	// Modeled: a 64-bit ADD or SUB on a scalar with a plain id whose delta
+	// is in [-S32_MAX, S32_MAX] and not 0, and a second one on a linked
+	// register, which clears the id (both observed on the live 6.18.44);
+	// ALU32 links and the other deltas are not established here.
+	addConst := int64(0)
+	if dst.ID != 0 && (s.Op() == insn.OpADD || s.Op() == insn.OpSUB) && sv.IsConst() {
+		addConst = int64(sv.VarOff.Value)
+		if s.Op() == insn.OpSUB {
+			addConst = -addConst
+		}
+		switch {
+		case is64 && dst.AddConst:
+			addConst = 0 // clear_scalar_id
+		case !is64 || addConst == 0 || addConst < -0x7fffffff || addConst > 0x7fffffff:
+			return e.unsupported("rX += K on a linked scalar (BPF_ADD_CONST) of this width or delta is not modeled")
+		}
+	}
+	v := scalar.ALU(s.Code, s.Off, s.Imm, dv, sv)
+	if err := v.Check(); err != nil {
+		return e.unsupported("reg_bounds_sanity_check fails after the ALU op (REG INVARIANTS VIOLATION is not modeled)")
+	}
+	r := &e.cur.regs[s.Dst]
+	r.SetScalar(v)
+	if addConst != 0 {
+		r.AddConst, r.Off = true, int32(addConst)
+		return nil
+	}
+	r.ID, r.AddConst, r.Off = 0, false, 0 // clear_scalar_id
 	return nil
 }
 

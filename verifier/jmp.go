@@ -6,6 +6,7 @@ import (
 
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/scalar"
 )
 
 // checkCondJmp models check_cond_jmp_op (v6.18; the 5.9 function has the
@@ -32,8 +33,14 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	}
 	dst := e.cur.regs[s.Dst]
 	is32 := s.Class() == insn.ClassJMP32
-	if (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known) {
-		return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
+	ranged := (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known)
+	if ranged {
+		if !e.p.Log618 {
+			return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
+		}
+		if dst.Type != regstate.Scalar || src.Type != regstate.Scalar {
+			return 0, e.unsupported("comparison of a pointer with a scalar that is not a constant is not modeled")
+		}
 	}
 	if e.p.Log618 {
 		// check_cond_jmp_op (v6.18) records in the instruction history
@@ -55,7 +62,12 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			}
 		}
 	}
-	pred := e.isBranchTaken(dst, src, op, is32)
+	var pred int
+	if ranged {
+		pred = scalar.BranchTaken(dst.ScalarValue(), src.ScalarValue(), op, is32)
+	} else {
+		pred = e.isBranchTaken(dst, src, op, is32)
+	}
 	if e.cfg.Explain {
 		e.passed("the reserved fields are 0 and the operands are readable")
 		switch pred {
@@ -88,13 +100,145 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		}
 		return idx + 1, nil
 	}
+	var linked uint16
+	if ranged {
+		// collect_linked_regs, and push_insn_history of them before the
+		// other branch is made, so that both share the entry.
+		var n int
+		var err error
+		if linked, n, err = e.collectLinked(s); err != nil {
+			return 0, err
+		}
+		if n > 1 {
+			if h := len(e.cur.hist); h > 0 && e.cur.hist[h-1].idx == idx {
+				e.cur.hist[h-1].linked = linked
+			} else {
+				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, linked: linked})
+			}
+		}
+	}
 	if err := e.pushStack(idx+int(s.Off)+1, idx); err != nil {
 		return 0, err
+	}
+	if ranged {
+		// reg_set_min_max: the pushed branch takes the jump, this one
+		// falls through.
+		other := &e.stack[len(e.stack)-1].st.regs
+		if err := e.setMinMax(s, other, is32); err != nil {
+			return 0, err
+		}
+		if s.Source() == insn.SrcX && e.cur.regs[s.Src].Type == regstate.Scalar && e.cur.regs[s.Src].ID != 0 {
+			syncLinked(&e.cur.regs, s.Src, linked)
+			syncLinked(other, s.Src, linked)
+		}
+		if e.cur.regs[s.Dst].Type == regstate.Scalar && e.cur.regs[s.Dst].ID != 0 {
+			syncLinked(&e.cur.regs, s.Dst, linked)
+			syncLinked(other, s.Dst, linked)
+		}
 	}
 	if e.p.Log618 && e.log.anyLevel() {
 		e.printInsnState()
 	}
 	return idx + 1, nil
+}
+
+// collectLinked models collect_linked_regs for the comparison's source
+// (BPF_X) and destination: the registers whose scalar id is theirs, and
+// how many entries linked_regs has. The live 6.18 leaves out registers
+// that are dead before the jump (compute_live_registers): a dead copy is
+// neither refined nor made precise. That is observed against the kernel
+// (the differential test), not read in its source. A source and
+// destination sharing an id would enter the registers twice, and more
+// than LINKED_REGS_MAX entries clear ids: neither is modeled.
+func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
+	regs := &e.cur.regs
+	var mask uint16
+	n := 0
+	collect := func(r uint8) {
+		id := regs[r].ID
+		e.computeLiveRegs()
+		live := e.aux[e.insnIdx].live
+		for i := 0; i < 10; i++ {
+			if live&(1<<i) != 0 && regs[i].Type == regstate.Scalar && regs[i].ID == id {
+				mask |= 1 << i
+				n++
+			}
+		}
+	}
+	srcID := uint32(0)
+	if s.Source() == insn.SrcX && regs[s.Src].Type == regstate.Scalar && regs[s.Src].ID != 0 {
+		srcID = regs[s.Src].ID
+		collect(s.Src)
+	}
+	if regs[s.Dst].Type == regstate.Scalar && regs[s.Dst].ID != 0 {
+		if regs[s.Dst].ID == srcID {
+			return 0, 0, e.unsupported("comparison of two scalars with one id (linked_regs collected twice) is not modeled")
+		}
+		collect(s.Dst)
+	}
+	if n > 6 {
+		return 0, 0, e.unsupported("more than LINKED_REGS_MAX linked scalars (collect_linked_regs clears ids) is not modeled")
+	}
+	return mask, n, nil
+}
+
+// syncLinked models sync_linked_regs: every other register of linked
+// with known's id becomes a copy of it (copy_register_state), plus the
+// difference of their BPF_ADD_CONST offsets when they differ.
+func syncLinked(regs *[11]regstate.Reg, known uint8, linked uint16) {
+	k := regs[known]
+	for i := 0; i < 10; i++ {
+		if linked&(1<<i) == 0 || uint8(i) == known || regs[i].Type != regstate.Scalar || regs[i].ID != k.ID {
+			continue
+		}
+		w := regs[i].Written
+		if (!regs[i].AddConst && !k.AddConst) || regs[i].Off == k.Off {
+			regs[i] = k
+		} else {
+			// reg = known_reg; reg += delta, keeping its off and id.
+			r := regs[i]
+			delta := r.Off - k.Off
+			regs[i] = k
+			regs[i].Off, regs[i].ID, regs[i].AddConst = r.Off, r.ID, r.AddConst
+			regs[i].SetScalar(scalar.AddConstDelta(k.ScalarValue(), delta))
+		}
+		regs[i].Written = w
+	}
+}
+
+// setMinMax models reg_set_min_max (v6.18) on two scalars, one of them
+// not a constant: taken is the pushed branch's register file, e.cur the
+// fall-through's.
+func (e *env) setMinMax(s insn.Slot, taken *[11]regstate.Reg, is32 bool) error {
+	op := s.Op()
+	cur := &e.cur.regs
+	d := cur[s.Dst].ScalarValue()
+	if s.Source() == insn.SrcX && s.Src == s.Dst {
+		tv, fv := scalar.SetMinMaxSame(d, op, is32)
+		if tv.Check() != nil || fv.Check() != nil {
+			return e.unsupported("reg_bounds_sanity_check fails after the comparison (REG INVARIANTS VIOLATION is not modeled)")
+		}
+		taken[s.Dst].SetScalar(tv)
+		cur[s.Dst].SetScalar(fv)
+		return nil
+	}
+	sv := scalar.Imm(s.Imm)
+	if s.Source() == insn.SrcX {
+		sv = cur[s.Src].ScalarValue()
+	}
+	ta, tb, fa, fb := scalar.SetMinMax(d, sv, op, is32)
+	for _, v := range [...]scalar.Value{ta, tb, fa, fb} {
+		if v.Check() != nil {
+			return e.unsupported("reg_bounds_sanity_check fails after the comparison (REG INVARIANTS VIOLATION is not modeled)")
+		}
+	}
+	taken[s.Dst].SetScalar(ta)
+	cur[s.Dst].SetScalar(fa)
+	if s.Source() == insn.SrcX {
+		taken[s.Src].SetScalar(tb)
+		cur[s.Src].SetScalar(fb)
+	}
+	return nil
 }
 
 // pushStack models push_stack: the other branch, a copy of the current
@@ -290,7 +434,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 // statesEqual models states_equal with NOT_EXACT: regsafe for r0..r9
 // (r10 is always fp0 here).
 func (e *env) statesEqual(old *storedState, cur *vstate) bool {
-	idmap := map[uint32]uint32{}
+	var idmap idMap
 	for i := 0; i < 10; i++ {
 		o, c := old.regs[i], cur.regs[i]
 		if o.Type == regstate.NotInit {
@@ -304,12 +448,23 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			if !o.Precise {
 				continue
 			}
-			if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
-				if !(!o.Known && !o.Width32) { // an unknown old range contains anything
-					return false
+			// 6.18: range_within, tnum_in and check_scalar_ids.
+			if !e.p.Log618 {
+				// The rfc profile as before ranges: an unknown old value
+				// contains anything, otherwise the forms must match.
+				if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
+					if o.Known || o.Width32 {
+						return false
+					}
 				}
+				continue
 			}
-			if !checkIDs(idmap, o.ID, c.ID) {
+			// The BPF_ADD_CONST tests of regsafe.
+			if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
+				return false
+			}
+			ov, cv := o.ScalarValue(), c.ScalarValue()
+			if !idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) || !rangeWithin(ov, cv) || !ov.VarOff.In(cv.VarOff) {
 				return false
 			}
 		default:
@@ -329,17 +484,72 @@ func mapID(r regstate.Reg) int {
 	return r.Map.ID
 }
 
-// checkIDs is check_scalar_ids: ids must map one to one; 0 is a fresh id.
-func checkIDs(m map[uint32]uint32, o, c uint32) bool {
-	if o == 0 || c == 0 {
-		return o == 0 && c == 0 || true
+// rangeWithin is range_within: every bound of cur lies within old's.
+func rangeWithin(o, c scalar.Value) bool {
+	return o.UMin <= c.UMin && o.UMax >= c.UMax && o.SMin <= c.SMin && o.SMax >= c.SMax &&
+		o.U32Min <= c.U32Min && o.U32Max >= c.U32Max && o.S32Min <= c.S32Min && o.S32Max >= c.S32Max
+}
+
+// idMap is struct bpf_idmap: the old-to-cur id pairs of one states_equal,
+// and tmp_id_gen.
+type idMap struct {
+	pairs [][2]uint32
+	tmp   uint32
+}
+
+// checkIDs is check_ids: ids must map one to one, both set or both 0.
+func (m *idMap) checkIDs(o, c uint32) bool {
+	if (o == 0) != (c == 0) {
+		return false
 	}
-	if v, ok := m[o]; ok {
-		return v == c
+	if o == 0 {
+		return true
 	}
-	m[o] = c
+	for _, p := range m.pairs {
+		if p[0] == o {
+			return p[1] == c
+		}
+		if p[1] == c {
+			return false
+		}
+	}
+	m.pairs = append(m.pairs, [2]uint32{o, c})
 	return true
 }
+
+// checkScalarIDs is check_scalar_ids as the live 6.18.44 has it (the
+// same as the 6.12 stable source's): an old scalar without an id is
+// independent, and any cur id satisfies it; a cur scalar without an id
+// gets a fresh temporary one (above any real id), so that it cannot stand
+// for a linked old one. A BPF_ADD_CONST id must map as the compound id
+// (addConstFlag set) and as its base.
+func (m *idMap) checkScalarIDs(o, c uint32, oAdd, cAdd bool) bool {
+	if o == 0 {
+		return true
+	}
+	if c == 0 {
+		m.tmp++
+		c = 1<<30 + m.tmp
+	}
+	oc, cc := o, c
+	if oAdd {
+		oc |= addConstFlag
+	}
+	if cAdd {
+		cc |= addConstFlag
+	}
+	if !m.checkIDs(oc, cc) {
+		return false
+	}
+	if oAdd {
+		return m.checkIDs(o, c)
+	}
+	return true
+}
+
+// addConstFlag is BPF_ADD_CONST, the bit of an id that says the register
+// is its linked copies plus a constant.
+const addConstFlag = 1 << 31
 
 // regMask formats a register mask like fmt_reg_mask: "r0,r6".
 func regMask(m uint16) string {
@@ -390,11 +600,12 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			} else {
 				// get_insn_hist_entry: i's entry, if the history has one.
 				var flags uint8
+				var linked uint16
 				if h > 0 && hist[h-1].idx == i {
-					flags = hist[h-1].flags
+					flags, linked = hist[h-1].flags, hist[h-1].linked
 				}
 				var err error
-				if mask, err = e.backtrackInsn(i, mask, flags); err != nil {
+				if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
 					return err
 				}
 			}
@@ -473,7 +684,7 @@ func (e *env) markAllScalarsPrecise(st *vstate) {
 
 // backtrackInsn models backtrack_insn for the modeled instructions; flags
 // are those of i's history entry.
-func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
+func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uint16, error) {
 	s := e.orig[i]
 	if s.Code == 0 {
 		return mask, nil
@@ -482,6 +693,11 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 		e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
+	// bt_sync_linked_regs: a comparison that refined linked scalars makes
+	// them all precise when one is.
+	if mask&linked != 0 {
+		mask |= linked
+	}
 	switch s.Class() {
 	case insn.ClassALU, insn.ClassALU64:
 		if mask&dst == 0 {
@@ -517,7 +733,12 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8) (uint16, error) {
 				if flags&histDstStack == 0 {
 					mask |= dst
 				}
+				if mask&linked != 0 {
+					mask |= linked
+				}
 			}
+		} else if s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA && mask&linked != 0 {
+			mask |= linked // the final bt_sync_linked_regs
 		}
 	case insn.ClassLD:
 		if mask&dst == 0 {
