@@ -29,7 +29,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"flag"
 	"fmt"
 	"log"
@@ -38,8 +37,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/cilium/ebpf/btf"
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
@@ -155,7 +152,7 @@ func recordKernel(v, out, kdata, fixturesDir string, nRandom int) error {
 	total := 0
 	for _, g := range names {
 		total += len(fs[g])
-		if err := writeFile(filepath.Join(dir, "recorded-"+g+".jsonl"), fs[g]); err != nil {
+		if err := fixtures.WriteFile(filepath.Join(dir, "recorded-"+g+".jsonl"), fs[g]); err != nil {
 			return err
 		}
 	}
@@ -163,10 +160,10 @@ func recordKernel(v, out, kdata, fixturesDir string, nRandom int) error {
 	if err := os.MkdirAll(kd, 0o755); err != nil {
 		return err
 	}
-	if err := writeGzip(filepath.Join(kd, "vmlinux.btf.gz"), func(w *bufio.Writer) error { _, err := w.Write(rawBTF); return err }); err != nil {
+	if err := fixtures.WriteGzip(filepath.Join(kd, "vmlinux.btf.gz"), func(w *bufio.Writer) error { _, err := w.Write(rawBTF); return err }); err != nil {
 		return err
 	}
-	if err := writeKallsyms(filepath.Join(kd, "kallsyms.gz"), vmBTF, rawKallsyms); err != nil {
+	if err := fixtures.WriteKallsyms(filepath.Join(kd, "kallsyms.gz"), vmBTF, rawKallsyms); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -258,58 +255,4 @@ func sortedKeys(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func writeFile(path string, fs []fixtures.Fixture) error {
-	sort.Slice(fs, func(i, j int) bool { return fs[i].Name < fs[j].Name })
-	w, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := fixtures.Write(w, fs); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
-}
-
-func writeGzip(path string, fill func(*bufio.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
-	bw := bufio.NewWriter(zw)
-	if err := fill(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return zw.Close()
-}
-
-// writeKallsyms keeps the kallsyms lines of every vmlinux symbol (a
-// typeless ksym may name any) and of module symbols with a BTF VAR or FUNC,
-// as fixtures/record does for 6.18.
-func writeKallsyms(path string, vm *btfctx.BTF, raw []byte) error {
-	names := map[string]bool{}
-	for i := uint32(1); i < vm.NumTypes(); i++ {
-		t, _ := vm.Type(i)
-		switch t.(type) {
-		case *btf.Var, *btf.Func:
-			names[t.TypeName()] = true
-		}
-	}
-	return writeGzip(path, func(w *bufio.Writer) error {
-		for _, line := range strings.Split(string(raw), "\n") {
-			f := strings.Fields(line)
-			if len(f) == 3 || (len(f) == 4 && names[f[2]] && !strings.HasPrefix(f[3], "[bpf") && !strings.HasPrefix(f[3], "[__builtin")) {
-				w.WriteString(line)
-				w.WriteByte('\n')
-			}
-		}
-		return nil
-	})
 }
