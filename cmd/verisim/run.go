@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -108,7 +107,7 @@ func (v *verifyFlags) targetsOf(in input, cfg verifier.Config, opts btfctx.Optio
 			return nil, usagef("--%s does not apply to %s, an ELF object: %s", f.flag, in.name, f.why)
 		}
 	}
-	obj, err := object.Load(bytes.NewReader(in.data), object.Options{Profile: cfg.Profile, Kernel: opts})
+	obj, err := object.LoadBytes(in.data, object.Options{Profile: cfg.Profile, Kernel: opts})
 	if err != nil {
 		return nil, usagef("%s: %v", in.name, err)
 	}

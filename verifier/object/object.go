@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -122,7 +121,7 @@ func LoadFile(path string, opts Options) (*Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := Load(bytes.NewReader(b), opts)
+	obj, err := LoadBytes(b, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -138,6 +137,15 @@ func Load(r io.ReaderAt, opts Options) (*Object, error) {
 	raw, err := btfctx.ReadLimit(io.NewSectionReader(r, 0, MaxObjectSize+1), "object", MaxObjectSize)
 	if err != nil {
 		return nil, err
+	}
+	return LoadBytes(raw, opts)
+}
+
+// LoadBytes is Load of an object already in memory, of at most
+// MaxObjectSize bytes.
+func LoadBytes(raw []byte, opts Options) (*Object, error) {
+	if len(raw) > MaxObjectSize {
+		return nil, fmt.Errorf("object: %w: %d bytes, more than %d", btfctx.ErrTooLarge, len(raw), MaxObjectSize)
 	}
 	p := opts.Profile
 	if p == nil {
@@ -303,7 +311,7 @@ func specialFields(t btf.Type) string {
 // Names returns the names of the object's programs, sorted, without
 // relocating anything.
 func Names(path string) ([]string, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := btfctx.ReadFileLimit(path, MaxObjectSize)
 	if err != nil {
 		return nil, err
 	}
