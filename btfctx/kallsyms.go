@@ -73,30 +73,12 @@ func LoadKallsymsFile(path string) (*Kallsyms, error) {
 		return nil, fmt.Errorf("kallsyms: %w", err)
 	}
 	defer f.Close()
-	lr := &limitReader{r: f, n: MaxKallsymsSize + 1}
+	lr := &io.LimitedReader{R: f, N: MaxKallsymsSize + 1}
 	k, err := ParseKallsyms(lr)
-	if lr.n <= 0 {
+	if lr.N <= 0 {
 		return nil, fmt.Errorf("kallsyms: %s: %w: more than %d bytes", path, ErrTooLarge, MaxKallsymsSize)
 	}
 	return k, err
-}
-
-// limitReader is io.LimitReader that lets the caller see the limit was hit.
-type limitReader struct {
-	r io.Reader
-	n int64
-}
-
-func (l *limitReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	return n, err
 }
 
 // restrictedBase is the stand-in address range for a restricted listing.
