@@ -162,6 +162,11 @@ type Stats struct {
 	MaxStatesPerInsn int
 	TotalStates      int
 	PeakStates       int
+	// Printed reports whether print_verification_stats ran: false for a
+	// load refused before bpf_check, an oops and an unsupported verdict.
+	// At log level 0 the kernel logs nothing, but Printed still says the
+	// numbers are the kernel's.
+	Printed bool
 }
 
 // Step is one processed instruction: the register state before and after

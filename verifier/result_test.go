@@ -180,3 +180,31 @@ func TestLogLevels(t *testing.T) {
 		}
 	}
 }
+
+// Stats.Printed says whether print_verification_stats ran, whatever the
+// log level: after do_check and a rejection in it, not after a load
+// bpf_prog_load refused or an unsupported verdict.
+func TestStatsPrinted(t *testing.T) {
+	cases := []struct {
+		name string
+		prog []insn.Slot
+		pt   verifier.ProgType
+		want bool
+	}{
+		{"accept", []insn.Slot{mov0, exit}, verifier.SocketFilter, true},
+		{"reject in do_check", []insn.Slot{s(0xb7, 1, 0, 0, 0), exit}, verifier.SocketFilter, true},
+		{"refused by bpf_prog_load", []insn.Slot{mov0, exit}, verifier.ProgType(99), false},
+		{"unsupported", []insn.Slot{s(0x63, 10, 1, -4, 0), mov0, exit}, verifier.SocketFilter, false},
+	}
+	for _, tc := range cases {
+		for _, level := range []verifier.LogLevel{0, 2} {
+			r, err := verifier.Verify(tc.prog, verifier.Config{ProgType: tc.pt, LogLevel: level})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Stats.Printed != tc.want {
+				t.Errorf("%s at level %d: Stats.Printed = %v (%s)", tc.name, level, r.Stats.Printed, r)
+			}
+		}
+	}
+}

@@ -171,10 +171,12 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	}
 	// An oops ends the kernel's thread before print_verification_stats;
 	// for Unsupported the rest of the log is unknown.
-	if ke == nil || ke.verdict == Reject {
+	printed := ke == nil || ke.verdict == Reject
+	if printed {
 		e.printStats()
 	}
 	res := Result{Verdict: Accept, Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps, Checks: e.checks}
+	res.Stats.Printed = printed
 	if ke != nil {
 		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn
 	}

@@ -252,25 +252,10 @@ func toJSON(t target, r verifier.Result) jsonResult {
 	}
 	j := jsonResult{File: t.file, Program: t.program, Section: t.section, Kernel: t.cfg.Profile.Name, ProgType: t.cfg.ProgType.String(),
 		Verdict: r.Verdict.String(), Accepted: r.Accepted(), Errno: r.Errno.String(), Error: r.Message, Insn: r.Insn, Log: log}
-	if hasStats(r) {
+	if r.Stats.Printed {
 		j.Stats = &jsonStats{r.Stats.Processed, r.Stats.MaxStatesPerInsn, r.Stats.TotalStates, r.Stats.PeakStates}
 	}
 	return j
-}
-
-// hasStats reports whether the kernel printed a "processed" line.
-func hasStats(r verifier.Result) bool {
-	if r.Verdict != verifier.Accept && r.Verdict != verifier.Reject {
-		return false
-	}
-	for i := len(r.Log) - 1; i >= 0; i-- {
-		if len(r.Log[i]) > 10 && r.Log[i][:10] == "processed " {
-			return true
-		}
-	}
-	// At log level 0 there is no log, but the verifier ran when an
-	// instruction was processed.
-	return r.Stats.Processed > 0 || r.Insn >= 0
 }
 
 // session is what a verifying command works with once its arguments are

@@ -34,7 +34,7 @@ func (s statSide) verdict() string {
 }
 
 // stats reports whether the side has the numbers of a "processed" line.
-func (s statSide) stats() bool { return s.err == nil && hasStats(s.res) }
+func (s statSide) stats() bool { return s.err == nil && s.res.Stats.Printed }
 
 // statRow is one program (or raw stream) of stat's output, with one side
 // per profile.
@@ -48,8 +48,7 @@ type statRow struct {
 
 // statLogLevel is the log level stat verifies at: the statistics lines
 // and the error, nothing per instruction, so that the duration is the
-// verification's and hasStats can tell whether a "processed" line was
-// printed.
+// verification's.
 const statLogLevel = verifier.LogLevelStats
 
 // cmdStat is "verisim stat [verify's flags] FILE...": one row per program,

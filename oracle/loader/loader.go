@@ -83,7 +83,11 @@ func Run(slots []insn.Slot, cfg Config) (verifier.Result, error) {
 	return res, nil
 }
 
-var gluedStats = regexp.MustCompile(`processed \d+ insns \(limit \d+\) max_states_per_insn`)
+var (
+	// statsTail is the "processed" line at the end of a log line, also
+	// where a message printed without a newline runs into it.
+	statsTail = regexp.MustCompile(`processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+) mark_read \d+$`)
+)
 
 var verificationTime = regexp.MustCompile(`^verification time (\d+) usec$`)
 
@@ -393,17 +397,19 @@ func messageOf(log []string) (string, int) {
 	}
 	// A message printed without a newline (check_btf_func_early's) has
 	// the statistics line glued to it.
-	if m := gluedStats.FindStringIndex(msg); m != nil && m[0] > 0 {
+	if m := statsTail.FindStringIndex(msg); m != nil && m[0] > 0 {
 		msg = msg[:m[0]]
 	}
 	return msg, insnIdx
 }
 
+// stats reads the "processed" line, also where a message printed without
+// a newline runs into it (check_btf_func_early's).
 func stats(log []string) (verifier.Stats, bool) {
 	for i := len(log) - 1; i >= 0; i-- {
-		if m := statsLine.FindStringSubmatch(log[i]); m != nil {
+		if m := statsTail.FindStringSubmatch(log[i]); m != nil {
 			n := func(s string) int { v, _ := strconv.Atoi(s); return v }
-			return verifier.Stats{Processed: n(m[1]), MaxStatesPerInsn: n(m[2]), TotalStates: n(m[3]), PeakStates: n(m[4])}, true
+			return verifier.Stats{Processed: n(m[1]), MaxStatesPerInsn: n(m[2]), TotalStates: n(m[3]), PeakStates: n(m[4]), Printed: true}, true
 		}
 	}
 	return verifier.Stats{}, false
