@@ -54,7 +54,7 @@ func Decode(data []byte) Input {
 	if mask&(1<<9) == 0 {
 		in.Decl.Files = std.Files
 	}
-	if in.Profile.MapIdx && mask&(1<<10) == 0 {
+	if in.Profile.Has(verifier.FeatMapIdx) && mask&(1<<10) == 0 {
 		in.Decl.FDArray, in.Decl.HasFDArray = std.FDArray, true
 		if mask&(1<<11) != 0 {
 			in.Decl.FDArrayCnt = uint32(mask>>12) % 6

@@ -50,7 +50,7 @@ func Available() (*verifier.Profile, error) {
 			return
 		}
 		for _, p := range verifier.Profiles() {
-			if p.Log618 && (release == p.Name || strings.HasPrefix(release, p.Name+".") || strings.HasPrefix(release, p.Name+"-")) {
+			if p != verifier.RFC && (release == p.Name || strings.HasPrefix(release, p.Name+".") || strings.HasPrefix(release, p.Name+"-")) {
 				profile = p
 			}
 		}

@@ -159,3 +159,51 @@ func (r Reg) Format59() string {
 
 // TypeString59 returns the 5.9 reg_type_str of the register's type.
 func (r Reg) TypeString59() string { return typeNames59[r.Type] }
+
+// Format61 prints the register as the 6.1 print_verifier_state does after
+// "R%d<liveness>=": "32", "P7", "ctx(off=0,imm=0)",
+// "map_ptr(off=0,ks=4,vs=8,imm=0)", "fp-8", "scalar()",
+// "scalar(umax=4294967295,var_off=(0x0; 0xffffffff))". Ranged scalars are
+// not printed in this form (the 6.1 walk has no ranges): they print as
+// Format618 would.
+func (r Reg) Format61() string {
+	var b strings.Builder
+	if r.Type == Scalar && r.Precise {
+		b.WriteByte('P')
+	}
+	if (r.Type == Scalar || r.Type == PtrToStack) && r.Known {
+		if r.Type != Scalar {
+			b.WriteString(r.TypeString())
+		}
+		fmt.Fprintf(&b, "%d", int64(r.Value)+int64(r.Off))
+		return b.String()
+	}
+	b.WriteString(r.TypeString())
+	if r.Type == PtrToBTFID {
+		b.WriteString(r.BTFName)
+	}
+	b.WriteByte('(')
+	sep := ""
+	add := func(s string) {
+		b.WriteString(sep)
+		b.WriteString(s)
+		sep = ","
+	}
+	if r.ID != 0 {
+		add(fmt.Sprintf("id=%d", r.ID))
+	}
+	if r.Type != Scalar {
+		add(fmt.Sprintf("off=%d", r.Off))
+	}
+	if (r.Type == ConstPtrToMap || r.Type == PtrToMapValue) && r.Map != nil {
+		add(fmt.Sprintf("ks=%d,vs=%d", r.Map.KeySize, r.Map.ValueSize))
+	}
+	switch {
+	case r.Known:
+		add(fmt.Sprintf("imm=%x", r.Value))
+	case r.Width32:
+		add("umax=4294967295,var_off=(0x0; 0xffffffff)")
+	}
+	b.WriteByte(')')
+	return b.String()
+}

@@ -229,7 +229,7 @@ func (e *env) verboseLinfo(idx int, prefix string) {
 	for len(line) > 0 && isSpace(line[0]) {
 		line = line[1:]
 	}
-	if !e.p.Log618 {
+	if !e.p.Has(FeatLinfoFileLine) {
 		// 5.9: the line alone, and a record for the same line with
 		// another column prints it again (both changed in v6.3,
 		// "bpf: emit source code file name and line number in verifier

@@ -81,7 +81,7 @@ func (e *env) checkSubprogs() error {
 	defer e.enter("check_subprogs", -1)()
 	prog := e.orig
 	n := len(prog)
-	if e.p.PrePassFirst {
+	if !e.p.Has(FeatResolveAfterSubprogs) {
 		if err := e.addSubprog(0); err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (e *env) checkSubprogs() error {
 			}
 			if op := s.Op(); op != insn.OpEXIT && op != insn.OpCALL {
 				off := int32(i) + s.JumpOffset() + 1
-				if !e.p.Log618 {
+				if !e.p.Has(FeatGotol) {
 					off = int32(i) + int32(s.Off) + 1 // no gotol before v6.4
 				}
 				if int(off) < start || int(off) >= end {
@@ -130,7 +130,7 @@ func (e *env) checkSubprogs() error {
 			}
 		}
 		if i == end-1 {
-			ok := s.Code == insn.CodeExit || s.Code == insn.CodeJA || (e.p.Log618 && s.Code == insn.CodeJA32)
+			ok := s.Code == insn.CodeExit || s.Code == insn.CodeJA || (e.p.Has(FeatGotol) && s.Code == insn.CodeJA32)
 			if !ok {
 				e.at = i
 				return e.reject(EINVAL, msgLastInsn)
@@ -199,7 +199,7 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int32, loopOK bool) (int, error)
 		// privileged), but loops are not modeled by do_check.
 		// 6.18's push_insn allows every back-edge for bpf_capable; 5.9
 		// only those of jumps (loop_ok).
-		if !loopOK && !e.p.Log618 {
+		if !loopOK && !e.p.Has(FeatBackEdgeAnyInsn) {
 			return 0, e.reject(EINVAL, msgBackEdge, t, w)
 		}
 		e.hasCycle = true
@@ -233,9 +233,9 @@ func (e *env) checkCFG() error {
 		t := int(stack[len(stack)-1])
 		// Fast path for a slot that falls through to a new slot: what
 		// visit_insn and push_insn do for it, inlined.
-		if s := prog[t]; !s.IsJump() && !(e.p.Log618 && isPseudoFunc(s)) {
+		if s := prog[t]; !s.IsJump() && !(e.p.Has(FeatPseudoFunc) && isPseudoFunc(s)) {
 			w := t + 1
-			if e.p.CFGStepsOverLdImm64 && s.Code == insn.CodeLdImm64 {
+			if e.p.Has(FeatCFGStepsOverLdImm64) && s.Code == insn.CodeLdImm64 {
 				w = t + 2
 			}
 			st := &e.aux[t].cfgState
@@ -266,7 +266,7 @@ func (e *env) checkCFG() error {
 			e.at = i
 			return e.reject(EINVAL, msgUnreachable, i)
 		}
-		if e.p.CFGStepsOverLdImm64 && prog[i].IsLdImm64() {
+		if e.p.Has(FeatCFGStepsOverLdImm64) && prog[i].IsLdImm64() {
 			if e.aux[i+1].cfgState != 0 {
 				e.at = i
 				return e.reject(EINVAL, msgJumpIntoLdImm, i)
@@ -294,7 +294,7 @@ func (e *env) checkCFGLinear() error {
 		if prog[i].Code == insn.CodeExit {
 			break
 		}
-		if e.p.CFGStepsOverLdImm64 && prog[i].Code == insn.CodeLdImm64 {
+		if e.p.Has(FeatCFGStepsOverLdImm64) && prog[i].Code == insn.CodeLdImm64 {
 			i++ // the second half stays unvisited
 		}
 	}
@@ -311,10 +311,10 @@ func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 	s := e.orig[t]
 	p := e.p
 	size := 1
-	if p.CFGStepsOverLdImm64 && s.IsLdImm64() {
+	if p.Has(FeatCFGStepsOverLdImm64) && s.IsLdImm64() {
 		size = 2
 	}
-	if p.Log618 && isPseudoFunc(s) {
+	if p.Has(FeatPseudoFunc) && isPseudoFunc(s) {
 		return e.visitFuncCall(t, size, true, stack)
 	}
 	if !s.IsJump() {
@@ -330,7 +330,7 @@ func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 			return 0, e.rejectSilent(EINVAL, "BPF_JA with a BPF_X source")
 		}
 		w := t + int(s.Off) + 1
-		if p.Log618 && s.Class() == insn.ClassJMP32 {
+		if p.Has(FeatGotol) && s.Class() == insn.ClassJMP32 {
 			w = t + int(s.Imm) + 1
 		}
 		ret, err := e.pushInsn(t, w, cfgFallthrough, stack, true)
@@ -339,14 +339,14 @@ func (e *env) visitInsn(t int, stack *[]int32) (int, error) {
 		}
 		e.aux[w].prune = true
 		e.aux[w].jmpPoint = true
-		if !p.Log618 && t+1 < len(e.orig) {
+		if !p.Has(FeatJANoFallthroughPrune) && t+1 < len(e.orig) {
 			e.aux[t+1].prune = true
 		}
 		return 0, nil
 	}
 	// conditional jump (and may_goto) with two edges
 	e.aux[t].prune = true
-	if p.Log618 && s.Code == insn.ClassJMP|insn.OpJCOND && s.Src == 0 {
+	if p.Has(FeatMayGoto) && s.Code == insn.ClassJMP|insn.OpJCOND && s.Src == 0 {
 		e.aux[t].force = true // is_may_goto_insn: JMP|JCOND with src_reg BPF_MAY_GOTO
 	}
 	ret, err := e.pushInsn(t, t+1, cfgFallthrough, stack, true)
@@ -366,7 +366,9 @@ func (e *env) visitFuncCall(t, size int, callee bool, stack *[]int32) (int, erro
 	e.aux[t+size].jmpPoint = true
 	if callee {
 		e.aux[t].prune = true
-		return e.pushInsn(t, t+int(e.orig[t].Imm)+1, cfgBranch, stack, false)
+		// loop_ok: "It's ok to allow recursion from CFG point of view"
+		// for a BPF_PSEUDO_FUNC (visit_func_call_insn).
+		return e.pushInsn(t, t+int(e.orig[t].Imm)+1, cfgBranch, stack, isPseudoFunc(e.orig[t]))
 	}
 	return 0, nil
 }
@@ -524,7 +526,7 @@ func (e *env) computeLiveRegs() {
 	for i := range e.aux {
 		e.aux[i].live = in[i]
 	}
-	if !e.p.Log618 || !e.log.level2() {
+	if !e.p.Has(FeatLiveRegsLog) || !e.log.level2() {
 		return
 	}
 	e.log.write("Live regs before insn:\n")

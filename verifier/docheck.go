@@ -80,7 +80,7 @@ func (e *env) doCheckMain() error {
 	e.scratched = 0xffff
 	e.inDoCheck = true
 	e.prevLinfo = -1 // do_check_common
-	if e.p.Log618 {
+	if e.p.Has(FeatMainFuncArgs) {
 		// 5.9's do_check_common calls btf_prepare_func_args only for
 		// subprograms and extensions.
 		if err := e.prepareMainArgs(); err != nil {
@@ -188,7 +188,7 @@ func (e *env) doCheck() error {
 // isJmpPoint: 6.18 records jump history at jump targets (is_jmp_point);
 // 5.9 at every prune point that did not add a state.
 func (e *env) isJmpPoint(idx int) bool {
-	if e.p.Log618 {
+	if e.p.Has(FeatJmpPoint) {
 		return e.aux[idx].jmpPoint
 	}
 	return e.aux[idx].prune
@@ -199,7 +199,7 @@ func (e *env) isJmpPoint(idx int) bool {
 // instruction line.
 func (e *env) printBeforeInsn(idx, prev int) {
 	l := &e.log
-	if !e.p.Log618 {
+	if !e.p.Has(FeatLogInlineState) {
 		if l.level2() || (l.anyLevel() && e.doPrint) {
 			if l.level2() {
 				l.printf("%d:", idx)
@@ -248,13 +248,19 @@ func (e *env) printInsnState() {
 }
 
 // printState models print_verifier_state (v6.18) for frame 0 without
-// stack slots.
+// stack slots; before FeatLogNoLiveness, print_liveness adds "_w" to a
+// register written since the last checkpoint.
 func (e *env) printState(st *vstate, all bool) {
+	live := !e.p.Has(FeatLogNoLiveness)
 	for i, r := range st.regs {
 		if r.Type == regstate.NotInit || (!all && e.scratched&(1<<i) == 0) {
 			continue
 		}
-		e.log.printf(" R%d=%s", i, r.Format618())
+		w := ""
+		if live && r.Written {
+			w = "_w"
+		}
+		e.log.printf(" R%d%s=%s", i, w, e.p.FormatReg(r))
 	}
 	e.log.write("\n")
 	if !all {
@@ -290,7 +296,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 	case insn.ClassLDX:
 		return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
 	case insn.ClassSTX:
-		if e.p.Log618 && s.Mode() != insn.ModeATOMIC && (s.Mode() != insn.ModeMEM || s.Imm != 0) {
+		if e.p.Has(FeatAtomics) && s.Mode() != insn.ModeATOMIC && (s.Mode() != insn.ModeMEM || s.Imm != 0) {
 			return 0, false, e.reject(EINVAL, msgSTXReserved)
 		}
 		return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
@@ -315,7 +321,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 	switch s.Op() {
 	case insn.OpCALL:
 		var bad bool
-		if e.p.Log618 {
+		if e.p.Has(FeatCallReservedKfunc) {
 			bad = s.Source() != insn.SrcK || (s.Src != insn.PseudoKfuncCall && s.Off != 0) ||
 				(s.Src != 0 && s.Src != insn.PseudoCall && s.Src != insn.PseudoKfuncCall) ||
 				s.Dst != 0 || class == insn.ClassJMP32
@@ -326,13 +332,13 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if bad {
 			return 0, false, e.reject(EINVAL, msgCallReserved)
 		}
-		if e.p.Log618 && isHelperCall(s) {
+		if e.p.Has(WalkHelperCalls) && isHelperCall(s) {
 			return idx + 1, false, e.checkHelperCall(idx)
 		}
 		return 0, false, e.unsupported("calls are not modeled: %s", e.disasm(idx))
 	case insn.OpJA:
 		var bad bool
-		if e.p.Log618 {
+		if e.p.Has(FeatGotol) {
 			bad = s.Source() != insn.SrcK || s.Src != 0 || s.Dst != 0 ||
 				(class == insn.ClassJMP && s.Imm != 0) || (class == insn.ClassJMP32 && s.Off != 0)
 		} else {
@@ -361,7 +367,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		}
 		return 0, true, nil
 	case insn.OpJCOND:
-		if e.p.Log618 {
+		if e.p.Has(FeatMayGoto) {
 			if s.Code != insn.ClassJMP|insn.OpJCOND || s.Src != 0 || s.Dst != 0 || s.Imm != 0 {
 				return 0, false, e.reject(EINVAL, msgMayGotoImm, s.Imm)
 			}
@@ -387,12 +393,12 @@ func (e *env) checkReturnCode() error {
 	r0 := e.cur.regs[0]
 	if r0.Type != regstate.Scalar {
 		name := r0.TypeString()
-		if !e.p.Log618 {
+		if !e.p.Has(FeatLogScalarName) {
 			name = r0.TypeString59()
 		}
 		return e.reject(EINVAL, msgExitNotKnown, name)
 	}
-	if e.p.Log618 {
+	if e.p.Has(FeatExitRangeMessage) {
 		if err := e.markChainPrecision(0); err != nil {
 			return err
 		}
@@ -419,18 +425,18 @@ func (e *env) checkReturnCode() error {
 	case r0.Known && r0.Value <= 1:
 		return nil
 	case r0.Known:
-		if e.p.Log618 {
+		if e.p.Has(FeatExitRangeMessage) {
 			v := int64(r0.Value)
 			return e.reject(EINVAL, msgExitRange618, fmt.Sprintf(" smin=%d smax=%d", v, v), 0, 1)
 		}
 		return e.reject(EINVAL, msgExitRange59, fmt.Sprintf("value (%#x; 0x0)", r0.Value))
 	case r0.Width32:
-		if e.p.Log618 {
+		if e.p.Has(FeatExitRangeMessage) {
 			return e.reject(EINVAL, msgExitRange618, " smin=0 smax=4294967295", 0, 1)
 		}
 		return e.reject(EINVAL, msgExitRange59, "value (0x0; 0xffffffff)")
 	}
-	if e.p.Log618 {
+	if e.p.Has(FeatExitRangeMessage) {
 		return e.reject(EINVAL, msgExitRange618, " unknown scalar value", 0, 1)
 	}
 	return e.reject(EINVAL, msgExitRange59, "unknown scalar value")

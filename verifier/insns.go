@@ -41,7 +41,7 @@ func (e *env) checkRegArg(r uint8, t int) error {
 	if e.cfg.Explain {
 		e.passed("r%d is a register other than the read-only r10 (written)", r)
 	}
-	reg.Written = !e.p.Log618 // REG_LIVE_WRITTEN: the 5.9 log prints it
+	reg.Written = !e.p.Has(FeatLogNoLiveness) // REG_LIVE_WRITTEN: the 5.9 log prints it
 	if t == dstOp {
 		e.markUnknown(r)
 	}
@@ -56,7 +56,7 @@ func (e *env) markUnknown(r uint8) {
 
 // unknownPrecise is __mark_reg_unknown's precise: a privileged loader gets
 // imprecise scalars (5.9: precise when there are subprograms).
-func (e *env) unknownPrecise() bool { return !e.p.Log618 && len(e.subprogs) > 1 }
+func (e *env) unknownPrecise() bool { return !e.p.Has(FeatImpreciseUnknown) && len(e.subprogs) > 1 }
 
 // setConst is mark_reg_unknown followed by __mark_reg_known, in one write.
 func (e *env) setConst(r uint8, v uint64) {
@@ -75,11 +75,11 @@ func (e *env) checkLdImm(idx int) error {
 	if e.cfg.Explain {
 		e.passed("BPF_SIZE is BPF_DW")
 	}
-	if p.RegArgBeforeOff {
+	if p.Has(FeatRFCRegArgBeforeOff) {
 		if err := e.checkRegArg(s.Dst, dstOp); err != nil {
 			return err
 		}
-		if s.Src == insn.PseudoBTFID && p.BTFIDInOffs {
+		if s.Src == insn.PseudoBTFID && p.Has(FeatRFCBTFIDInOffs) {
 			return e.checkLdImmBTFIDRFC(idx)
 		}
 	}
@@ -89,7 +89,7 @@ func (e *env) checkLdImm(idx int) error {
 	if e.cfg.Explain {
 		e.passed("insn[0].off is 0")
 	}
-	if !p.RegArgBeforeOff {
+	if !p.Has(FeatRFCRegArgBeforeOff) {
 		// DST_OP; every path below overwrites dst whole, so the unknown
 		// scalar mark_reg_unknown would write first is left out.
 		if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
@@ -130,7 +130,7 @@ func (e *env) checkLdImm(idx int) error {
 	case insn.PseudoMapFD, insn.PseudoMapIdx:
 		*reg = regstate.Reg{Type: regstate.ConstPtrToMap, Map: ref, Known: true, Written: w}
 	default:
-		if p.Log618 {
+		if p.Has(FeatLdImmSrcFault) {
 			return e.reject(EFAULT, "verifier bug: unexpected src reg value for ldimm64")
 		}
 		return e.reject(EINVAL, msgMisconfigured)
@@ -208,14 +208,14 @@ func (e *env) checkALU(s insn.Slot) error {
 				return e.reject(EINVAL, msgNegReserved)
 			}
 		} else if s.Src != 0 || s.Off != 0 || (s.Imm != 16 && s.Imm != 32 && s.Imm != 64) ||
-			(is64 && (!p.Log618 || s.Source() != insn.SrcK)) {
+			(is64 && (!p.Has(FeatBswap) || s.Source() != insn.SrcK)) {
 			return e.reject(EINVAL, msgEndReserved)
 		}
 		if err := e.checkRegArg(s.Dst, srcOp); err != nil {
 			return err
 		}
 		d := regs[s.Dst]
-		exact := p.Log618 && d.Type == regstate.Scalar && (op == insn.OpNEG || p.ExactEnd)
+		exact := d.Type == regstate.Scalar && ((op == insn.OpNEG && p.Has(FeatNegConst)) || (op == insn.OpEND && p.Has(FeatEndConst)))
 		if !exact {
 			return e.checkRegArg(s.Dst, dstOp)
 		}
@@ -263,7 +263,7 @@ func (e *env) checkALU(s insn.Slot) error {
 		return e.reject(EINVAL, "invalid BPF_ALU opcode %x", op)
 	}
 
-	offOK := s.Off == 0 || (p.Log618 && s.Off == 1 && (op == insn.OpDIV || op == insn.OpMOD))
+	offOK := s.Off == 0 || (p.Has(FeatSDiv) && s.Off == 1 && (op == insn.OpDIV || op == insn.OpMOD))
 	if s.Source() == insn.SrcX {
 		if s.Imm != 0 || !offOK {
 			return e.reject(EINVAL, msgALUReserved)
@@ -323,7 +323,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	p := e.p
 	if s.Source() == insn.SrcX {
 		switch {
-		case !p.Log618:
+		case !p.Has(FeatMovSX):
 			if s.Imm != 0 || s.Off != 0 {
 				return e.reject(EINVAL, msgMovReserved)
 			}
@@ -378,7 +378,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			return nil
 		}
 		if !src.Known {
-			if !p.Log618 {
+			if !p.Has(WalkRanges) {
 				return e.unsupported("sign-extending move of a scalar that is not a constant (range tracking is not modeled)")
 			}
 			// no_sext: the copy keeps (and first gets) the source's id.
@@ -412,7 +412,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 		if src.Type == regstate.Scalar && !src.Known {
 			src = e.assignScalarID(s.Src)
 		}
-		src.Written = !e.p.Log618
+		src.Written = !e.p.Has(FeatLogNoLiveness)
 		e.cur.regs[s.Dst] = src
 		return nil
 	}
@@ -421,7 +421,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 	switch {
 	case src.Type == regstate.Scalar && src.Known:
 		e.setConst(s.Dst, uint64(uint32(src.Value)))
-	case p.Log618 && src.Type == regstate.Scalar && src.Ranged:
+	case p.Has(WalkRanges) && src.Type == regstate.Scalar && src.Ranged:
 		// is_src_reg_u32: the copy keeps (and first gets) the id only
 		// when the source fits in 32 bits.
 		sv := src.ScalarValue()
@@ -438,7 +438,7 @@ func (e *env) checkMov(s insn.Slot, is64 bool) error {
 			e.cur.regs[s.Src].ID = e.idGen
 			src = e.cur.regs[s.Src]
 		}
-		src.Written = !e.p.Log618
+		src.Written = !e.p.Has(FeatLogNoLiveness)
 		e.cur.regs[s.Dst] = src
 	default:
 		e.markUnknown(s.Dst)
@@ -507,7 +507,7 @@ func (e *env) adjustRegMinMax(s insn.Slot, is64 bool) error {
 // adjustScalar models adjust_scalar_min_max_vals on two scalars.
 func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error {
 	op := s.Op()
-	if e.p.Log618 && (!dst.Known || !src.Known) {
+	if e.p.Has(WalkRanges) && (!dst.Known || !src.Known) {
 		return e.adjustScalarRanged(s, is64, dst, src)
 	}
 	safe := false
@@ -515,7 +515,7 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 	case insn.OpADD, insn.OpSUB, insn.OpAND, insn.OpOR, insn.OpMUL:
 		safe = true
 	case insn.OpXOR:
-		safe = e.p.Log618 // scalar_min_max_xor arrived in v5.10
+		safe = e.p.Has(FeatXorRange) // scalar_min_max_xor arrived in v5.10
 	case insn.OpLSH, insn.OpRSH, insn.OpARSH:
 		width := uint64(32)
 		if is64 {
@@ -526,7 +526,7 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 			return e.unsupported("shift by a scalar that is not a constant (range tracking is not modeled)")
 		}
 	}
-	if e.p.Log618 {
+	if e.p.Has(FeatShiftRangeUmax) {
 		// is_safe_to_compute_dst_reg_range (v6.18): an ALU32 shift by a
 		// constant tests the 64-bit umax, not the subregister.
 		safe = scalar.SafeToCompute(s.Code, src.ScalarValue())
@@ -534,6 +534,12 @@ func (e *env) adjustScalar(s insn.Slot, is64 bool, dst, src regstate.Reg) error 
 	if !safe {
 		// is_safe_to_compute_dst_reg_range is false: __mark_reg_unknown.
 		e.markUnknown(s.Dst)
+		if src.Known && !is64 && !e.p.Has(FeatShiftRangeUmax) {
+			// Before it, a known source reached the switch, whose
+			// default (DIV, MOD, XOR before v5.10) and too-wide shifts
+			// mark_reg_unknown and break: zext_32_to_64 follows.
+			e.cur.regs[s.Dst].Width32 = true
+		}
 		return nil
 	}
 	if !dst.Known || !src.Known {
@@ -653,7 +659,7 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 		return e.reject(EACCES, msgPtr32, s.Dst)
 	}
 	tname := ptr.TypeString()
-	if !e.p.Log618 {
+	if !e.p.Has(FeatLogScalarName) {
 		tname = ptr.TypeString59()
 	}
 	switch ptr.Type {
@@ -698,7 +704,7 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	}
 	r := ptr
 	r.Off = int32(newOff)
-	r.Written = !e.p.Log618
+	r.Written = !e.p.Has(FeatLogNoLiveness)
 	e.cur.regs[s.Dst] = r
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // same checks for the modeled values).
 func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	op := s.Op()
-	if op == insn.OpJA || op > insn.OpJCOND || (!e.p.Log618 && op == insn.OpJCOND) {
+	if op == insn.OpJA || op > insn.OpJCOND || (!e.p.Has(FeatMayGoto) && op == insn.OpJCOND) {
 		return 0, e.reject(EINVAL, "invalid BPF_JMP/JMP32 opcode %x", op)
 	}
 	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
@@ -35,14 +35,14 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	is32 := s.Class() == insn.ClassJMP32
 	ranged := (dst.Type == regstate.Scalar && !dst.Known) || (src.Type == regstate.Scalar && !src.Known)
 	if ranged {
-		if !e.p.Log618 {
+		if !e.p.Has(WalkRanges) {
 			return 0, e.unsupported("comparison of a scalar that is not a constant (range tracking is not modeled)")
 		}
 		if dst.Type != regstate.Scalar || src.Type != regstate.Scalar {
 			return 0, e.unsupported("comparison of a pointer with a scalar that is not a constant is not modeled")
 		}
 	}
-	if e.p.Log618 {
+	if e.p.Has(WalkPrecision) {
 		// check_cond_jmp_op (v6.18) records in the instruction history
 		// which operands are stack pointers, for backtrack_insn
 		// (push_insn_history, which adds the flags to this instruction's
@@ -92,7 +92,7 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		}
 		// The loader is privileged (bypass_spec_v1): no speculative
 		// path is pushed.
-		if e.p.Log618 && e.log.anyLevel() {
+		if e.p.Has(FeatLogInlineState) && e.log.anyLevel() {
 			e.printInsnState()
 		}
 		if pred == 1 {
@@ -136,7 +136,7 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			syncLinked(other, s.Dst, linked)
 		}
 	}
-	if e.p.Log618 && e.log.anyLevel() {
+	if e.p.Has(FeatLogInlineState) && e.log.anyLevel() {
 		e.printInsnState()
 	}
 	return idx + 1, nil
@@ -259,7 +259,7 @@ func (e *env) notNull(r regstate.Reg) bool {
 	case regstate.PtrToMapValue:
 		return true
 	case regstate.ConstPtrToMap, regstate.PtrToMem:
-		return e.p.Log618
+		return e.p.Has(FeatNotNullMapPtr)
 	}
 	return false
 }
@@ -405,6 +405,9 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	if !addNew {
 		return false, nil
 	}
+	if !e.p.Has(FeatDFALiveness) && !e.p.Has(WalkReadMarks) {
+		return false, e.unsupported("a stored state on a kernel whose liveness is by read marks (mark_reg_read, REG_LIVE_READ) is not modeled")
+	}
 	e.total++
 	e.nExplored++
 	if e.nExplored > e.peak {
@@ -412,7 +415,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	}
 	e.prevJmps = e.jmps
 	e.prevInsns = e.processed
-	if e.p.Log618 {
+	if e.p.Has(FeatForgetInheritedPrecise) {
 		// "forget precise markings we inherited"
 		for r := range cur.regs {
 			if cur.regs[r].Type == regstate.Scalar {
@@ -449,7 +452,7 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 				continue
 			}
 			// 6.18: range_within, tnum_in and check_scalar_ids.
-			if !e.p.Log618 {
+			if !e.p.Has(WalkPrecision) {
 				// The rfc profile as before ranges: an unknown old value
 				// contains anything, otherwise the forms must match.
 				if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
@@ -575,7 +578,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 	if mask == 0 {
 		return nil
 	}
-	if !e.p.Log618 {
+	if !e.p.Has(FeatPreciseLog) {
 		// 5.9 marks the register in the current state too.
 		for r := 0; r < 11; r++ {
 			if mask&(1<<r) != 0 && start.regs[r].Type == regstate.Scalar {
@@ -589,7 +592,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 	hist := st.hist
 	skipFirst := true
 	for {
-		if l.level2() && e.p.Log618 {
+		if l.level2() && e.p.Has(FeatPreciseLog) {
 			l.printf("mark_precise: frame0: last_idx %d first_idx %d subseq_idx %d \n", last, first, subseq)
 		}
 		i := last
@@ -639,7 +642,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			}
 			reg.Precise = true
 		}
-		if l.level2() && e.p.Log618 {
+		if l.level2() && e.p.Has(FeatPreciseLog) {
 			l.printf("mark_precise: frame0: parent state regs=%s stack=: ", regMask(mask))
 			e.printState(&parent.vstate, true)
 		}
@@ -665,7 +668,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 // skipped.
 func (e *env) markAllScalarsPrecise(st *vstate) {
 	l := &e.log
-	if l.level2() && e.p.Log618 {
+	if l.level2() && e.p.Has(FeatPreciseLog) {
 		l.write("mark_precise: frame0: falling back to forcing all scalars precise\n")
 	}
 	for p := st.parent; p != nil; p = p.parent {
@@ -675,7 +678,7 @@ func (e *env) markAllScalarsPrecise(st *vstate) {
 				continue
 			}
 			reg.Precise = true
-			if l.level2() && e.p.Log618 {
+			if l.level2() && e.p.Has(FeatPreciseLog) {
 				l.printf("force_precise: frame0: forcing r%d to be precise\n", r)
 			}
 		}
@@ -689,7 +692,7 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uin
 	if s.Code == 0 {
 		return mask, nil
 	}
-	if e.log.level2() && e.p.Log618 {
+	if e.log.level2() && e.p.Has(FeatPreciseLog) {
 		e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
@@ -761,7 +764,7 @@ func (e *env) propagatePrecision(old *storedState, cur *vstate) error {
 	if mask == 0 {
 		return nil
 	}
-	if e.log.level2() && e.p.Log618 {
+	if e.log.level2() && e.p.Has(FeatPreciseLog) {
 		e.log.printf("frame 0: propagating %s\n", regMask(mask))
 	}
 	return e.backtrack(cur, mask)

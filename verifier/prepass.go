@@ -46,7 +46,7 @@ func (e *env) rewriteImm(i int, addr uint64) {
 // replace_map_fd_with_map_ptr with the RFC's BPF_PSEUDO_BTF_ID skip.
 func (e *env) resolvePseudoLdImm64() error {
 	fn := "resolve_pseudo_ldimm64"
-	if e.p.PrePassFirst {
+	if !e.p.Has(FeatResolveAfterSubprogs) {
 		fn = "replace_map_fd_with_map_ptr"
 	}
 	defer e.enter(fn, -1)()
@@ -56,11 +56,11 @@ func (e *env) resolvePseudoLdImm64() error {
 	for i := 0; i < n; i++ {
 		s := prog[i]
 		e.at = i
-		if s.Class() == insn.ClassLDX && ((s.Mode() != insn.ModeMEM && (!p.Log618 || s.Mode() != insn.ModeMEMSX)) || s.Imm != 0) {
+		if s.Class() == insn.ClassLDX && ((s.Mode() != insn.ModeMEM && (!p.Has(FeatMemSX) || s.Mode() != insn.ModeMEMSX)) || s.Imm != 0) {
 			return e.reject(EINVAL, msgLDXReserved)
 		}
 		// 5.9 only: BPF_XADD has the value of BPF_ATOMIC.
-		if p.STXInPrePass && s.Class() == insn.ClassSTX && ((s.Mode() != insn.ModeMEM && s.Mode() != insn.ModeATOMIC) || s.Imm != 0) {
+		if !p.Has(FeatAtomics) && s.Class() == insn.ClassSTX && ((s.Mode() != insn.ModeMEM && s.Mode() != insn.ModeATOMIC) || s.Imm != 0) {
 			return e.reject(EINVAL, msgSTXReserved)
 		}
 		if s.Code != insn.CodeLdImm64 {
@@ -98,7 +98,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 			e.passed("src_reg 0: a plain 64-bit constant, nothing more to resolve")
 		}
 		return nil
-	case s.Src == insn.PseudoBTFID && p.BTFIDInOffs:
+	case s.Src == insn.PseudoBTFID && p.Has(FeatRFCBTFIDInOffs):
 		// The RFC: "pseudo_btf_id load 64-bit imm", nothing is checked
 		// here; check_ld_imm decodes the id.
 		if e.cfg.Explain {
@@ -107,7 +107,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		return nil
 	case s.Src == insn.PseudoBTFID:
 		return e.checkPseudoBTFID(i, s, next)
-	case s.Src == insn.PseudoFunc && p.PseudoFunc:
+	case s.Src == insn.PseudoFunc && p.Has(FeatPseudoFunc):
 		// aux->ptr_type = PTR_TO_FUNC; the target was checked by
 		// add_subprog, off by check_ld_imm.
 		if e.cfg.Explain {
@@ -122,7 +122,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		}
 	case insn.PseudoMapValue:
 	case insn.PseudoMapIdx, insn.PseudoMapIdxValue:
-		if !p.MapIdx || (s.Src == insn.PseudoMapIdx && next.Imm != 0) {
+		if !p.Has(FeatMapIdx) || (s.Src == insn.PseudoMapIdx && next.Imm != 0) {
 			return e.reject(EINVAL, msgUnrecognized)
 		}
 	default:
@@ -165,7 +165,9 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	}
 
 	isValue := s.Src == insn.PseudoMapValue || s.Src == insn.PseudoMapIdxValue
-	if p.MapLimitMessage {
+	reused := false
+	switch {
+	case p.Has(FeatMapLimitMessage):
 		// 6.18 add_used_map / __add_used_map: dedupe, limit and
 		// compatibility before the direct value checks.
 		idx, err := e.addUsedMap618(m)
@@ -173,8 +175,26 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 			return err
 		}
 		e.aux[i].mapIndex = int32(idx)
-	} else if err := e.checkMapProgCompat59(m); err != nil {
-		return err
+	case p.Has(FeatUsedMapFromFD):
+		// 6.12 add_used_map_from_fd: dedupe and the limit, then
+		// check_map_prog_compatibility; the cgroup storage and arena
+		// rules come after the direct value checks.
+		j := e.usedIndex(m)
+		if reused = j >= 0; !reused {
+			if len(e.usedMaps) >= maxUsedMaps {
+				return e.reject(E2BIG, msgMapLimit, maxUsedMaps)
+			}
+			j = len(e.usedMaps)
+			e.useMap(m)
+		}
+		e.aux[i].mapIndex = int32(j)
+		if err := e.checkMapProgCompat59(m); err != nil {
+			return err
+		}
+	default:
+		if err := e.checkMapProgCompat59(m); err != nil {
+			return err
+		}
 	}
 
 	var addr uint64
@@ -196,9 +216,15 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 				return e.reject(EINVAL, msgInvalidMapAccess, m.ValueSize, off)
 			}
 			addr += arrayValueAt
-		case m.Type == btfctx.MapArena && p.Log618:
-			// arena_map_direct_value_addr (kernel/bpf/arena.c)
-			if uint64(off) > uint64(m.MaxEntries)*4096 {
+		case m.Type == btfctx.MapArena && p.Has(FeatArena):
+			// arena_map_direct_value_addr (kernel/bpf/arena.c): the range
+			// is user_vm_end - user_vm_start, both 0 without map_extra
+			// (arena_map_alloc).
+			span := uint64(m.MaxEntries) * 4096
+			if m.Extra == 0 {
+				span = 0
+			}
+			if uint64(off) > span {
 				return e.reject(ERANGE, msgInvalidMapAccess, m.ValueSize, off)
 			}
 			addr = m.Extra
@@ -213,7 +239,27 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 	}
 	e.rewriteImm(i, addr)
 
-	if !p.MapLimitMessage {
+	if p.Has(FeatUsedMapFromFD) && !p.Has(FeatMapLimitMessage) {
+		// 6.12: "proceed with extra checks only if its newly added used
+		// map".
+		if reused {
+			return nil
+		}
+		if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
+			return e.reject(EBUSY, msgCgroupStorage)
+		}
+		if m.Type == btfctx.MapArena {
+			if e.arena != nil {
+				return e.reject(EBUSY, msgArenaOne)
+			}
+			e.arena = m
+			if m.Extra == 0 {
+				return e.reject(EINVAL, msgArenaUserAddr)
+			}
+		}
+		return nil
+	}
+	if !p.Has(FeatMapLimitMessage) {
 		// 5.9: dedupe, then the silent limit, then add, then the cgroup
 		// storage assignment (after the map was added).
 		if j := e.usedIndex(m); j >= 0 {
@@ -322,13 +368,14 @@ func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
 	return nil
 }
 
-// checkMapProgCompat59 models the July 2020 check_map_prog_compatibility.
+// checkMapProgCompat59 models the July 2020 check_map_prog_compatibility,
+// and the 6.1 and 6.12 ones (FeatNoTracingPrealloc) for maps without BTF.
 func (e *env) checkMapProgCompat59(m *btfctx.Map) error {
 	if m.Special != "" {
 		return e.unsupported("map %q has BTF special fields (%s): their rules are not modeled", m.Name, m.Special)
 	}
 	t := e.cfg.ProgType
-	if t.isTracing(e.p) && !isPreallocated(m) {
+	if t.isTracing(e.p) && !isPreallocated(m) && !e.p.Has(FeatNoTracingPrealloc) {
 		if t == PerfEvent {
 			return e.reject(EINVAL, msgPerfPrealloc)
 		}
@@ -406,6 +453,9 @@ func (e *env) processFDArray() error {
 
 // addUsedBTF models __add_used_btf.
 func (e *env) addUsedBTF(b *btfctx.BTF) error {
+	if !e.p.Has(FeatUsedBTFs) {
+		return nil // 5.10 keeps no used_btfs
+	}
 	for _, ub := range e.usedBTFs {
 		if ub == b {
 			return nil
@@ -423,7 +473,19 @@ func (e *env) addUsedBTF(b *btfctx.BTF) error {
 func (e *env) checkPseudoBTFID(i int, s, next insn.Slot) error {
 	defer e.enter("check_pseudo_btf_id", i)()
 	var b *btfctx.BTF
-	if fd := next.Imm; fd != 0 {
+	if !e.p.Has(FeatKsymModuleBTF) {
+		// 5.10: vmlinux BTF first, then insn[1].imm is reserved.
+		var err error
+		if b, err = e.ctx.Vmlinux(); err != nil {
+			return err
+		}
+		if b == nil {
+			return e.reject(EINVAL, msgMissingBTF)
+		}
+		if next.Imm != 0 {
+			return e.reject(EINVAL, msgBTFIDImm1)
+		}
+	} else if fd := next.Imm; fd != 0 {
 		if e.ctx.Kind(fd) != btfctx.FDBTF {
 			return e.reject(EINVAL, msgBadModuleFD)
 		}
@@ -493,6 +555,9 @@ func (e *env) resolveBTFID(i int, b *btfctx.BTF, id uint32) (uint64, error) {
 		e.passed("btf_type_by_id(%d) finds a type (the object has %d)", id, b.NumTypes())
 	}
 	kind := btfctx.KindOf(t)
+	if !e.p.Has(FeatKsymFunc) && kind != btfctx.KindVar {
+		return 0, e.reject(EINVAL, msgNotVar, int32(id))
+	}
 	if kind != btfctx.KindVar && kind != btfctx.KindFunc {
 		return 0, e.reject(EINVAL, msgNotVarOrFunc, int32(id))
 	}

@@ -2,115 +2,62 @@ package verifier
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/verisim/verisim/regstate"
 )
 
-// Profile is the kernel whose verifier is simulated: a small value of
-// switches that the passes consult. A new kernel is a new Profile value
-// plus, where its code differs, a new switch.
+// Profile is the kernel whose verifier is simulated: its version and the
+// features (features.go) it has. A new kernel is a new Profile value; where
+// its code differs, a new Feature with the commit that made it differ.
 type Profile struct {
-	// Name is the CLI name: "rfc" or "6.18".
+	// Name is the CLI name: "rfc", "5.10", "6.1", "6.12" or "6.18".
 	Name string
 	// Kernel describes the modeled source.
 	Kernel string
-
-	// PrePassFirst: the ld_imm64 pre-pass (replace_map_fd_with_map_ptr)
-	// runs before check_subprogs, as before v5.10 "bpf: Introduce
-	// pseudo_btf_id". Otherwise resolve_pseudo_ldimm64 runs after
-	// check_subprogs and check_btf_info, before check_cfg.
-	PrePassFirst bool
-
-	// BTFIDInOffs: BPF_PSEUDO_BTF_ID carries the btf id in the two off
-	// fields and the address in the imms, checked in check_ld_imm (the
-	// RFC). Otherwise imm is the btf id and insn[1].imm a BTF fd, checked
-	// by check_pseudo_btf_id in the pre-pass (v5.12+).
-	BTFIDInOffs bool
-
-	// RegArgBeforeOff: check_ld_imm runs check_reg_arg(dst) before the
-	// "uses reserved fields" check on off (the RFC's reordering).
-	RegArgBeforeOff bool
-
-	// CFGStepsOverLdImm64: check_cfg walks an ld_imm64 as one instruction
-	// and reports "jump into the middle of ldimm64 insn" (v6.7+).
-	CFGStepsOverLdImm64 bool
-
-	// STXInPrePass: the pre-pass rejects STX reserved fields (before v5.12).
-	STXInPrePass bool
-
-	// PseudoFunc, MapIdx: BPF_PSEUDO_FUNC (v5.13) and
-	// BPF_PSEUDO_MAP_IDX(_VALUE) with fd_array (v5.14) exist.
-	PseudoFunc bool
-	MapIdx     bool
-
-	// MapLimitMessage: "The total number of maps per program has reached
-	// the limit of %u" (otherwise E2BIG without a message), and the 6.18
-	// order of __add_used_map: dedupe, limit, compatibility, before the
-	// direct value checks.
-	MapLimitMessage bool
-
-	// Log618: the 6.18 log (scalar, inline "; state", Live regs, no
-	// liveness marks); otherwise the 5.9 log (inv, id=0,off=0, "_w").
-	Log618 bool
-
-	// ExactEnd: BPF_END/bswap of a constant stays a constant (observed on
-	// Linux 6.18.44); otherwise it is an unknown scalar.
-	ExactEnd bool
-
-	// LogFixed: BPF_LOG_FIXED is part of BPF_LOG_MASK (v6.4, 121664093803
-	// "bpf: Switch BPF verifier log to be a rotating log by default").
-	LogFixed bool
-
+	// Version is the mainline release the profile's features are taken
+	// at ("5.9" for the RFC's kernel).
+	Version string
 	// Table is the set of opcodes bpf_opcode_in_insntable accepts.
 	Table *[256]bool
+
+	feats uint64
 }
 
 // RFC is the July 2020 bpf-next verifier (v5.8/v5.9) with Hao Luo's RFC
 // "bpf: BTF support for __ksym externs" applied. No kernel of this kind
 // exists to record from: its behaviour is derived from the patch and the
-// 5.9 source.
-var RFC = &Profile{
-	Name:            "rfc",
-	Kernel:          "bpf-next (July 2020, v5.8/v5.9) + RFC \"bpf: BTF support for __ksym externs\"",
-	PrePassFirst:    true,
-	BTFIDInOffs:     true,
-	RegArgBeforeOff: true,
-	STXInPrePass:    true,
-	Table:           &insnTable59,
-}
+// 5.9 source, and checked against 5.10 where the two agree.
+var RFC = newProfile("rfc", "bpf-next (July 2020, v5.8/v5.9) + RFC \"bpf: BTF support for __ksym externs\"", "5.9", true)
+
+// Linux510 is Linux v5.10 (verified against Debian's 5.10.262 under qemu).
+var Linux510 = newProfile("5.10", "Linux v5.10", "5.10", false)
+
+// Linux61 is Linux v6.1 (verified against Debian's 6.1.192 under qemu).
+var Linux61 = newProfile("6.1", "Linux v6.1", "6.1", false)
+
+// Linux612 is Linux v6.12 (verified against Debian's 6.12.117 under qemu).
+var Linux612 = newProfile("6.12", "Linux v6.12", "6.12", false)
 
 // Linux618 is Linux v6.18 as it runs (verified against 6.18.44).
-var Linux618 = &Profile{
-	Name:                "6.18",
-	Kernel:              "Linux v6.18",
-	CFGStepsOverLdImm64: true,
-	PseudoFunc:          true,
-	MapIdx:              true,
-	MapLimitMessage:     true,
-	Log618:              true,
-	ExactEnd:            true,
-	LogFixed:            true,
-	Table:               &insnTable618,
-}
+var Linux618 = newProfile("6.18", "Linux v6.18", "6.18", false)
 
-var profiles = map[string]*Profile{RFC.Name: RFC, Linux618.Name: Linux618}
+var profiles = map[string]*Profile{RFC.Name: RFC, Linux510.Name: Linux510, Linux61.Name: Linux61, Linux612.Name: Linux612, Linux618.Name: Linux618}
 
-// ProfileByName returns the profile called name ("rfc" or "6.18").
+// ProfileByName returns the profile called name ("rfc", "5.10", "6.1",
+// "6.12" or "6.18").
 func ProfileByName(name string) (*Profile, error) {
 	if p, ok := profiles[name]; ok {
 		return p, nil
 	}
 	names := make([]string, 0, len(profiles))
-	for n := range profiles {
-		names = append(names, n)
+	for _, p := range Profiles() {
+		names = append(names, p.Name)
 	}
-	sort.Strings(names)
 	return nil, fmt.Errorf("unknown kernel profile %q (known: %v)", name, names)
 }
 
 // Profiles returns every profile, oldest first.
-func Profiles() []*Profile { return []*Profile{RFC, Linux618} }
+func Profiles() []*Profile { return []*Profile{RFC, Linux510, Linux61, Linux612, Linux618} }
 
 // insnTable618 is bpf_opcode_in_insntable (kernel/bpf/core.c, v6.18):
 // BPF_INSN_MAP plus LD_ABS/LD_IND and JMP|JCOND. Confirmed on 6.18.44 by
@@ -143,8 +90,11 @@ func makeTable(hex string) [256]bool {
 // FormatReg prints a register in the profile's log format: print_reg_state
 // of v6.18, or the 5.9 verifier's.
 func (p *Profile) FormatReg(r regstate.Reg) string {
-	if p.Log618 {
+	switch {
+	case p.Has(FeatLogNoDefaults):
 		return r.Format618()
+	case p.Has(FeatLogScalarName):
+		return r.Format61()
 	}
 	return r.Format59()
 }
@@ -152,7 +102,7 @@ func (p *Profile) FormatReg(r regstate.Reg) string {
 // logMask is BPF_LOG_MASK of the profile's kernel.
 func (p *Profile) logMask() LogLevel {
 	m := LogLevelBranch | LogLevelInstruction | LogLevelStats
-	if p.LogFixed {
+	if p.Has(FeatLogFixed) {
 		m |= LogLevelFixed
 	}
 	return m

@@ -53,7 +53,7 @@ func ProgFlagNames(flags uint32) string {
 // STRICT_ALIGNMENT, ANY_ALIGNMENT, TEST_STATE_FREQ and TEST_RND_HI32 (v5.10
 // "bpf: Introduce sleepable BPF programs" added BPF_F_SLEEPABLE to it).
 func (p *Profile) progFlagsKnown() uint32 {
-	if p.Log618 {
+	if p.Has(FeatProgFlags618) {
 		return 0xff | FlagTokenFD
 	}
 	return FlagStrictAlignment | FlagAnyAlignment | FlagTestRndHi32 | FlagTestStateFreq
@@ -83,7 +83,7 @@ func (p *Profile) progFlagsKnown() uint32 {
 // TEST_STATE_FREQ (is_state_visited's checkpoints), SLEEPABLE, the XDP
 // flags and TOKEN_FD are not modeled.
 func (p *Profile) progFlagsInert() uint32 {
-	if p.Log618 {
+	if p.Has(FeatProgFlags618) {
 		return FlagTestRndHi32 | FlagTestRegInvariants
 	}
 	// v5.9 has no BPF_F_TEST_REG_INVARIANTS; opt_subreg_zext_lo32_rnd_hi32

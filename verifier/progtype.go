@@ -125,7 +125,7 @@ func (t ProgType) isTracing(p *Profile) bool {
 	case Kprobe, Tracepoint, PerfEvent, RawTracepoint:
 		return true
 	case RawTracepointWrit:
-		return p.Log618
+		return p.Has(FeatRawTpWritable)
 	}
 	return false
 }

@@ -100,10 +100,20 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	early := func(errno Errno, fn, what string) Result {
 		return only(Result{Verdict: Reject, Errno: errno, Insn: -1}, fn, what)
 	}
-	if d := ctx.Decl(); !p.MapIdx && (d.HasFDArray || d.FDArrayCnt != 0) {
+	if d := ctx.Decl(); !p.Has(FeatMapIdx) && (d.HasFDArray || d.FDArrayCnt != 0) {
 		// The 5.9 bpf_attr ends before fd_array: bpf_check_uarg_tail_zero
 		// (__sys_bpf) refuses nonzero bytes past it, before bpf_prog_load.
 		return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the 5.9 structure (fd_array)"), nil
+	}
+	if d := ctx.Decl(); !p.Has(FeatMapLimitMessage) && d.FDArrayCnt != 0 {
+		// Before v6.14 fd_array_cnt is past the BPF_PROG_LOAD fields:
+		// past the end of union bpf_attr too before FeatAttrTokenFD
+		// (bpf_check_uarg_tail_zero: E2BIG, recorded on 6.1), inside it
+		// after (CHECK_ATTR: EINVAL, recorded on 6.12).
+		if !p.Has(FeatAttrTokenFD) {
+			return early(E2BIG, "bpf_check_uarg_tail_zero", "bpf_attr has fields past the end of the kernel's structure (fd_array_cnt)"), nil
+		}
+		return early(EINVAL, "CHECK_ATTR", "bpf_attr has bytes past the last BPF_PROG_LOAD field (fd_array_cnt)"), nil
 	}
 	// bpf_prog_load checks prog_flags first.
 	if ok, msg := p.checkProgFlags(cfg.ProgFlags); !ok {
@@ -117,7 +127,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if len(slots) == 0 || len(slots) > MaxInsns {
 		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
 	}
-	if (cfg.ExpectedAttachType != 0 || cfg.AttachBTFID != 0) && !p.Log618 {
+	if (cfg.ExpectedAttachType != 0 || cfg.AttachBTFID != 0) && !p.Has(WalkAttach) {
 		msg := "verisim: expected_attach_type and attach_btf_id are not modeled under the rfc profile"
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load_check_attach", msg), nil
 	}
@@ -380,7 +390,7 @@ func (e *env) enter(fn string, at int) func() {
 // check is bpf_check (kernel/bpf/verifier.c) in the profile's pass order.
 func (e *env) check() error {
 	e.at = -1
-	if e.p.PrePassFirst {
+	if !e.p.Has(FeatResolveAfterSubprogs) {
 		// 5.9: replace_map_fd_with_map_ptr, check_subprogs,
 		// check_btf_info (no-op without func_info), check_attach_btf_id
 		// (no-op for the modeled types), check_cfg, do_check_main.

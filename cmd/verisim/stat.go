@@ -57,7 +57,7 @@ const statLogLevel = verifier.LogLevelStats
 func cmdStat(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	v := newVerifyFlags("stat", stderr)
 	output := v.fs.String("output", "table", "output format: table (aligned, with a totals line), csv (with a header row) or json (JSON Lines, the same as --json)")
-	compare := v.fs.Bool("compare", false, "verify under two profiles (--kernel A,B, default "+strings.Join(profileNames(), ",")+") and show them side by side")
+	compare := v.fs.Bool("compare", false, "verify under two profiles (--kernel A,B, default "+defaultPair+") and show them side by side")
 	v.fs.Lookup("kernel").Usage = "kernel profile: " + strings.Join(profileNames(), " or ") + "; with --compare the two to compare, A,B"
 	ll := v.fs.Lookup("log-level")
 	ll.Usage, ll.DefValue = "refused: stat prints no log, and no column depends on the log level", "0"
@@ -83,7 +83,7 @@ func cmdStat(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, err
 	if *compare {
 		v.pair = true
 		if !v.set["kernel"] {
-			*v.kernel = strings.Join(profileNames(), ",")
+			*v.kernel = defaultPair
 		}
 	}
 	ps, err := v.profiles()

@@ -55,7 +55,7 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	}
 	def := verifier.Default.Name
 	if name == "diff" {
-		def = strings.Join(profileNames(), ",")
+		def = defaultPair
 	}
 	v.kernel = fs.String("kernel", def, kernelHelp)
 	v.progType = fs.String("prog-type", "socket_filter", "program type of a raw stream (socket_filter, kprobe, xdp, ...; every 6.18 type is known, not every one is modeled)")
@@ -130,6 +130,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = rest[1:]
 	}
 }
+
+// defaultPair is what diff and stat --compare compare without --kernel:
+// the seed's RFC and the newest kernel.
+var defaultPair = verifier.RFC.Name + "," + verifier.Default.Name
 
 func profileNames() []string {
 	var out []string

@@ -4,8 +4,9 @@
 // them a verification gives the same answer on every machine, whatever
 // kernel it runs.
 //
-// The files are written by the fixtures recorder (go generate ./fixtures)
-// on a machine running the profile's kernel.
+// 6.18's files are written by the fixtures recorder (go generate
+// ./fixtures) on a machine running 6.18; those of 5.10, 6.1 and 6.12 by
+// the qemu recorder (go generate ./oracle/vm), from Debian's kernels.
 package vmlinux
 
 import (
@@ -25,13 +26,16 @@ const (
 	KallsymsFile = "kallsyms.gz"
 )
 
+//go:embed 5.10/vmlinux.btf.gz 5.10/kallsyms.gz
+//go:embed 6.1/vmlinux.btf.gz 6.1/kallsyms.gz
+//go:embed 6.12/vmlinux.btf.gz 6.12/kallsyms.gz
 //go:embed 6.18/vmlinux.btf.gz 6.18/kallsyms.gz
 var files embed.FS
 
 // dirs maps a profile name to the directory of its data. The rfc profile's
 // kernel (bpf-next of July 2020) never ran anywhere verisim could record
 // it: it is given 6.18's data, which holds the same kind of VARs.
-var dirs = map[string]string{"6.18": "6.18", "rfc": "6.18"}
+var dirs = map[string]string{"5.10": "5.10", "6.1": "6.1", "6.12": "6.12", "6.18": "6.18", "rfc": "6.18"}
 
 // shipped holds one loader pair per directory, so each file is decompressed
 // and parsed at most once per process (on first use: building the loaders

@@ -327,7 +327,7 @@ func decodeLdImm64(p *verifier.Profile, ctx *btfctx.Context, s, next insn.Slot) 
 		out = append(out, fmt.Sprintf("callback: insn %d + imm %d + 1 = insn %d", 0, s.Imm, s.Imm+1))
 	case insn.PseudoBTFID:
 		var id uint32
-		if p.BTFIDInOffs {
+		if p.Has(verifier.FeatRFCBTFIDInOffs) {
 			id = uint32(int32(next.Off))<<16 | uint32(int32(s.Off))
 			line := fmt.Sprintf("btf id (RFC): (u32)(s16)insn[1].off << 16 | (u32)(s16)insn[0].off = %d << 16 | %d = %d", next.Off, s.Off, id)
 			if s.Off < 0 {

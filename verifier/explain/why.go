@@ -51,7 +51,7 @@ func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res ver
 			return fmt.Sprintf("the second slot of the ld_imm64 at insn %d has dst_reg %d: it must be all zero except imm", at, next.Dst), fmt.Sprintf("set insn[%d].dst_reg to 0", at+1)
 		case next.Src != 0:
 			return fmt.Sprintf("the second slot of the ld_imm64 at insn %d has src_reg %d: it must be all zero except imm", at, next.Src), fmt.Sprintf("set insn[%d].src_reg to 0", at+1)
-		case next.Off != 0 && s.Src == insn.PseudoBTFID && p.BTFIDInOffs:
+		case next.Off != 0 && s.Src == insn.PseudoBTFID && p.Has(verifier.FeatRFCBTFIDInOffs):
 			id := uint32(int32(next.Off))<<16 | uint32(uint16(s.Off))
 			return fmt.Sprintf("the RFC puts the high 16 bits of btf id %d in insn[1].off = %d, but the pre-pass requires insn[1].off == 0: no id >= 65536 can be loaded", id, next.Off),
 				"none within the RFC's encoding; the merged design (v5.10) carries the id in imm"

@@ -230,7 +230,7 @@ func resolveFunc(ext extern, local *btf.Spec, vm *btfctx.BTF) (uint32, error) {
 // kfunc calls (v5.13) and refuses function externs.
 func relocateKfuncCall(call *insn.Slot, ext extern, local *btf.Spec, p *verifier.Profile, kernel btfctx.Options) (Ksym, error) {
 	k := Ksym{Name: ext.name, Func: true, Call: true, Weak: ext.weak}
-	if p.BTFIDInOffs {
+	if p.Has(verifier.FeatRFCBTFIDInOffs) {
 		return k, fmt.Errorf("%w: extern function %s is unsupported under .ksyms section", ErrKsym, ext.name)
 	}
 	vm, err := vmlinuxOf(kernel)

@@ -464,8 +464,8 @@ func relocate(ps *ebpf.ProgramSpec, local *btf.Spec, fds map[string]int32, exter
 // FUNC types of its functions and the strings of its line info, with the
 // func_info and line_info records. The marshal options are the profile
 // kernel's, not the running one's (btf.KernelMarshalOptions probes the
-// host): 6.18 takes every kind, 5.9 has no DECL_TAG (v5.16), TYPE_TAG
-// (v5.17) or ENUM64 (v6.0). nil when the program has neither.
+// host): the kinds the profile's kernel has (FeatBTFDeclTag, FeatBTFTypeTag,
+// FeatBTFEnum64). nil when the program has neither.
 func ProgBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, error) {
 	var b btf.Builder
 	fib, lib, err := btf.MarshalExtInfos(insns, &b)
@@ -475,9 +475,8 @@ func ProgBTF(insns asm.Instructions, p *verifier.Profile) (*btfctx.ProgBTF, erro
 	if len(fib) == 0 && len(lib) == 0 {
 		return nil, nil
 	}
-	old := !p.Log618
 	raw, err := b.Marshal(nil, &btf.MarshalOptions{Order: binary.LittleEndian, PreventNoTypeFound: true,
-		ReplaceDeclTags: old, ReplaceTypeTags: old, ReplaceEnum64: old})
+		ReplaceDeclTags: !p.Has(verifier.FeatBTFDeclTag), ReplaceTypeTags: !p.Has(verifier.FeatBTFTypeTag), ReplaceEnum64: !p.Has(verifier.FeatBTFEnum64)})
 	if err != nil {
 		return nil, err
 	}
@@ -524,7 +523,7 @@ func relocateKsym(ld []insn.Slot, ext extern, local *btf.Spec, p *verifier.Profi
 		set(0, 0, 0, int32(uint32(a)), int32(uint32(a>>32)))
 		return nil
 	}
-	if p.BTFIDInOffs {
+	if p.Has(verifier.FeatRFCBTFIDInOffs) {
 		// The seed's libbpf: bpf_object__collect_externs refuses typed
 		// and function ksyms; bpf_object__resolve_ksyms_btf_id looks the
 		// name up as a VAR; relocation writes the kallsyms address and,

@@ -1,0 +1,329 @@
+package verifier
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Feature is one behaviour of the kernel's verifier that arrived or changed
+// in a known commit, or one part of the simulator's walk and the kernels it
+// is validated on. A Profile is a kernel version and the features it has:
+// checks ask Has(Feature...), never which kernel it is.
+type Feature uint8
+
+// FeatureInfo says what a feature is and where it comes from.
+type FeatureInfo struct {
+	// Name is a short kebab-case name: "gotol".
+	Name string `json:"name"`
+	// Since is the first mainline release with the behaviour ("6.4"),
+	// "rfc" for the RFC's own, or "" for a part of the walk.
+	Since string `json:"since,omitempty"`
+	// Commit is the upstream commit: abbreviated hash and subject.
+	Commit string `json:"commit,omitempty"`
+	// Backported lists the profiles older than Since whose kernel carries
+	// the behaviour all the same (a stable backport, seen in its source
+	// and on the kernel).
+	Backported []string `json:"backported,omitempty"`
+	// Validated lists, for a part of the walk, the profiles it has been
+	// checked on against a real kernel; on the others it is unsupported.
+	Validated []string `json:"validated,omitempty"`
+	// What says what changes.
+	What string `json:"what"`
+}
+
+// The features. Each is documented in features' table below.
+const (
+	FeatResolveAfterSubprogs Feature = iota
+	FeatKsymImmID
+	FeatKsymModuleBTF
+	FeatKsymFunc
+	FeatUsedBTFs
+	FeatAtomics
+	FeatPseudoFunc
+	FeatMapIdx
+	FeatMapLimitMessage
+	FeatUsedMapFromFD
+	FeatAttrTokenFD
+	FeatNoTracingPrealloc
+	FeatCFGStepsOverLdImm64
+	FeatBackEdgeAnyInsn
+	FeatJANoFallthroughPrune
+	FeatGotol
+	FeatMemSX
+	FeatMovSX
+	FeatSDiv
+	FeatBswap
+	FeatAtomicBH
+	FeatMayGoto
+	FeatArena
+	FeatKfuncCallOff
+	FeatLogScalarName
+	FeatLogInlineState
+	FeatLogNoDefaults
+	FeatLogNoLiveness
+	FeatLiveRegsLog
+	FeatLinfoFileLine
+	FeatPreciseLog
+	FeatImpreciseUnknown
+	FeatExitRangeMessage
+	FeatXorRange
+	FeatShiftRangeUmax
+	FeatNegConst
+	FeatEndConst
+	FeatLogFixed
+	FeatMainFuncArgs
+	FeatJmpPoint
+	FeatSleepable
+	FeatProgFlags618
+	FeatLdImmSrcFault
+	FeatCallReservedKfunc
+	FeatNotNullMapPtr
+	FeatForgetInheritedPrecise
+	FeatRawTpWritable
+	FeatBTFDeclTag
+	FeatDFALiveness
+	FeatBTFTypeTag
+	FeatBTFEnum64
+	// The RFC's own (never merged).
+	FeatRFCBTFIDInOffs
+	FeatRFCRegArgBeforeOff
+	// Parts of the walk, with the kernels they are validated on.
+	WalkRanges
+	WalkHelperCalls
+	WalkAttach
+	WalkPrecision
+	WalkReadMarks
+	numFeatures
+)
+
+const rfcSince = "rfc"
+
+var features = [numFeatures]FeatureInfo{
+	FeatResolveAfterSubprogs: {Name: "resolve-after-subprogs", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
+		What: "the ld_imm64 pre-pass (resolve_pseudo_ldimm64, renamed from replace_map_fd_with_map_ptr) runs after check_subprogs, check_btf_info and check_attach_btf_id"},
+	FeatKsymImmID: {Name: "ksym-imm-id", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
+		What: "BPF_PSEUDO_BTF_ID carries the btf id in imm; check_pseudo_btf_id finds the address in kallsyms"},
+	FeatKsymModuleBTF: {Name: "ksym-module-btf", Since: "5.11", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
+		What: "insn[1].imm of a BPF_PSEUDO_BTF_ID load is the fd of a BTF object (0 for vmlinux); before, it was reserved"},
+	FeatKsymFunc: {Name: "ksym-func", Since: "6.4", Commit: "58aa2afbb1e6 bpf: Allow ld_imm64 instruction to point to kfunc.",
+		What: "BTF_KIND_FUNC ids are accepted and yield rdonly_mem(sz=0): \"isn't KIND_VAR or KIND_FUNC\""},
+	FeatUsedBTFs: {Name: "used-btfs", Since: "5.11", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
+		What: "BTF objects referenced by ksyms are held in used_btfs (at most MAX_USED_BTFS)"},
+	FeatAtomics: {Name: "atomics", Since: "5.12", Commit: "5ca419f2864a bpf: Add BPF_FETCH field / create atomic_fetch_add instruction",
+		What: "STX|ATOMIC instructions; the BPF_STX reserved-field check moved from the pre-pass into do_check"},
+	FeatPseudoFunc: {Name: "pseudo-func", Since: "5.13", Commit: "69c087ba6225 bpf: Add bpf_for_each_map_elem() helper",
+		What: "BPF_PSEUDO_FUNC (src_reg 4) loads a callback's address; check_cfg visits it as a call"},
+	FeatMapIdx: {Name: "map-idx", Since: "5.14", Commit: "387544bfa291 bpf: Introduce fd_idx",
+		What: "BPF_PSEUDO_MAP_IDX(_VALUE) (src_reg 5, 6) and bpf_attr.fd_array"},
+	FeatMapLimitMessage: {Name: "add-used-map", Since: "6.14", Commit: "4d3ae294b900 bpf: add fd_array_cnt attribute for prog_load",
+		What: "__add_used_map checks duplicates, the 64-map limit (with a message) and compatibility, the cgroup storage and arena rules included, before the direct value checks; bpf_attr.fd_array_cnt"},
+	FeatAttrTokenFD: {Name: "attr-token-fd", Since: "6.9", Commit: "caf8f28e0360 bpf: Add BPF token support to BPF_PROG_LOAD command",
+		What: "bpf_attr's BPF_PROG_LOAD part gained prog_token_fd, so union bpf_attr holds the bytes where fd_array_cnt (v6.14) goes: CHECK_ATTR refuses them with EINVAL instead of bpf_check_uarg_tail_zero with E2BIG"},
+	FeatUsedMapFromFD: {Name: "used-map-from-fd", Since: "6.12",
+		What: "add_used_map_from_fd: a new map is deduplicated and counted against the limit (\"The total number of maps per program has reached the limit of 64\") before check_map_prog_compatibility; the cgroup storage and arena rules run after the direct value checks, for a new map only"},
+	FeatNoTracingPrealloc: {Name: "no-tracing-prealloc", Since: "6.1", Commit: "34dd3bad1a6f bpf: Relax the requirement to use preallocated hash maps in tracing progs.",
+		What: "check_map_prog_compatibility no longer refuses (perf_event) or warns about (other tracing types) hash maps that are not preallocated"},
+	FeatCFGStepsOverLdImm64: {Name: "cfg-steps-over-ldimm64", Since: "6.7", Commit: "3feb263bb516 bpf: handle ldimm64 properly in check_cfg()",
+		What: "check_cfg steps over ld_imm64 second halves and rejects a jump into one"},
+	FeatBackEdgeAnyInsn: {Name: "back-edge-any-insn", Since: "6.3",
+		What: "push_insn allows a back-edge from any instruction for bpf_capable (before, only from jumps: loop_ok)"},
+	FeatJANoFallthroughPrune: {Name: "ja-no-fallthrough-prune", Since: "6.3",
+		What: "visit_insn no longer marks the instruction after a BPF_JA a prune point"},
+	FeatGotol: {Name: "gotol", Since: "6.4", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction",
+		What: "JMP32|JA jumps by imm"},
+	FeatMemSX: {Name: "ldx-memsx", Since: "6.6", Commit: "1f9a1ea821ff bpf: Support new sign-extension load insns",
+		What: "LDX|MEMSX sign-extending loads"},
+	FeatMovSX: {Name: "movsx", Since: "6.6", Commit: "8100928c8814 bpf: Support new sign-extension mov insns",
+		What: "MOV with off 8, 16 or 32 sign-extends"},
+	FeatSDiv: {Name: "sdiv", Since: "6.6", Commit: "ec0e2da95f72 bpf: Support new signed div/mod instructions.",
+		What: "DIV and MOD with off 1 are signed"},
+	FeatBswap: {Name: "bswap", Since: "6.6", Commit: "0845c3db7bf5 bpf: Support new unconditional bswap instruction",
+		What: "ALU64|END swaps unconditionally"},
+	FeatAtomicBH: {Name: "atomic-load-store-bh", Since: "6.15",
+		What: "STX|ATOMIC of byte and half-word size (load-acquire, store-release)"},
+	FeatMayGoto: {Name: "may-goto", Since: "6.9", Commit: "011832b97b31 bpf: Introduce may_goto instruction.",
+		What: "JMP|JCOND is may_goto, and forces a checkpoint"},
+	FeatArena: {Name: "arena", Since: "6.9", Commit: "317460317a02 bpf: Introduce bpf_arena.",
+		What: "BPF_MAP_TYPE_ARENA and its direct value address"},
+	FeatKfuncCallOff: {Name: "kfunc-call-off", Since: "5.13", Commit: "e6ac2450d6de bpf: Support bpf program calling kernel function",
+		What: "BPF_PSEUDO_KFUNC_CALL calls; their off selects a module BTF in fd_array"},
+	FeatLogScalarName: {Name: "log-scalar-name", Since: "5.17",
+		What: "scalars print as \"scalar\", not \"inv\""},
+	FeatLogInlineState: {Name: "log-inline-state", Since: "5.17",
+		What: "only scratched registers print, inline after the instruction and \"; \""},
+	FeatLogNoDefaults: {Name: "log-no-defaults", Since: "6.4",
+		What: "register states leave out id=0, off=0 and imm=0: \"ctx()\" for \"ctx(off=0,imm=0)\""},
+	FeatLogNoLiveness: {Name: "log-no-liveness", Since: "6.16",
+		What: "register states print without the liveness marks (_w)"},
+	FeatLiveRegsLog: {Name: "live-regs-log", Since: "6.15", Commit: "14c8552db644 bpf: simple DFA-based live registers analysis",
+		What: "level 2 prints \"Live regs before insn:\" and the liveness table"},
+	FeatLinfoFileLine: {Name: "linfo-file-line", Since: "6.3",
+		What: "verbose_linfo prints \"; line @ file:N\", and a line again only when it changes"},
+	FeatPreciseLog: {Name: "precise-log", Since: "6.3",
+		What: "precision backtracking logs \"mark_precise: frame0: ...\" with subseq_idx, and no longer marks the current state"},
+	FeatImpreciseUnknown: {Name: "imprecise-unknown", Since: "6.3",
+		What: "__mark_reg_unknown leaves scalars imprecise for a privileged loader even with subprograms"},
+	FeatExitRangeMessage: {Name: "exit-range-message", Since: "6.7",
+		What: "the return-code message prints smin/smax and [lo, hi], and R0 is marked precise"},
+	FeatXorRange: {Name: "xor-range", Since: "5.10", Commit: "2921c90d4718 bpf: Fix a verifier failure with xor",
+		What: "scalar_min_max_xor tracks XOR"},
+	FeatShiftRangeUmax: {Name: "shift-range-umax", Since: "6.10",
+		What: "is_safe_to_compute_dst_reg_range: an ALU32 shift by a constant tests the 64-bit umax"},
+	FeatNegConst: {Name: "neg-const", Since: "6.13",
+		What: "BPF_NEG of a scalar is tracked by adjust_scalar_min_max_vals (a constant stays constant); 6.12 makes it unknown (absent from the 6.12 source, present on 6.18)"},
+	FeatEndConst: {Name: "end-const", Since: "6.18",
+		What: "BPF_END/bswap of a constant stays a constant"},
+	FeatLogFixed: {Name: "log-fixed", Since: "6.4", Commit: "121664093803 bpf: Switch BPF verifier log to be a rotating log by default",
+		What: "BPF_LOG_FIXED is part of BPF_LOG_MASK"},
+	FeatMainFuncArgs: {Name: "main-func-args", Since: "6.8",
+		What: "do_check_common prepares the main program's arguments from its BTF"},
+	FeatJmpPoint: {Name: "jmp-point", Since: "6.2",
+		What: "the jump history is kept only at jump points (is_jmp_point)"},
+	FeatSleepable: {Name: "prog-flag-sleepable", Since: "5.10", Commit: "1e6c62a88215 bpf: Introduce sleepable BPF programs",
+		What: "bpf_prog_load accepts BPF_F_SLEEPABLE"},
+	FeatProgFlags618: {Name: "prog-flags-618", Since: "6.9",
+		What: "bpf_prog_load accepts the flags up to BPF_F_TEST_REG_INVARIANTS and BPF_F_TOKEN_FD"},
+	FeatLdImmSrcFault: {Name: "ldimm-src-fault", Since: "6.3",
+		What: "check_ld_imm rejects an unexpected src_reg with EFAULT \"verifier bug\""},
+	FeatCallReservedKfunc: {Name: "call-reserved-kfunc", Since: "5.13", Commit: "e6ac2450d6de bpf: Support bpf program calling kernel function",
+		What: "do_check's BPF_CALL reserved-field check allows src_reg BPF_PSEUDO_KFUNC_CALL and its off"},
+	FeatNotNullMapPtr: {Name: "not-null-map-ptr", Since: "6.1",
+		What: "map pointers and read-only memory count as non-NULL in a comparison with 0"},
+	FeatForgetInheritedPrecise: {Name: "forget-inherited-precise", Since: "6.3",
+		What: "is_state_visited clears the precise marks a new state inherits"},
+	FeatRawTpWritable: {Name: "tracing-raw-tp-writable", Since: "6.1",
+		What: "is_tracing_prog_type counts raw_tracepoint_writable (absent from the 5.10 source, present in 6.1's; the commit is not pinned down)"},
+	FeatDFALiveness: {Name: "dfa-liveness", Since: "6.15", Commit: "14c8552db644 bpf: simple DFA-based live registers analysis",
+		What: "clean_live_states forgets the registers compute_live_registers finds dead; before, those without a REG_LIVE_READ mark from mark_reg_read"},
+	FeatBTFDeclTag: {Name: "btf-decl-tag", Since: "5.16", Commit: "b5ea834dde6b bpf: Support for new btf kind BTF_KIND_TAG",
+		What: "BTF_KIND_DECL_TAG in program BTF"},
+	FeatBTFTypeTag: {Name: "btf-type-tag", Since: "5.17", Commit: "8c42d2fa4eea bpf: Support BTF_KIND_TYPE_TAG for btf_type_tag attributes",
+		What: "BTF_KIND_TYPE_TAG in program BTF"},
+	FeatBTFEnum64: {Name: "btf-enum64", Since: "6.0", Commit: "6089fb325cf7 bpf: Add btf enum64 support",
+		What: "BTF_KIND_ENUM64 in program BTF"},
+	FeatRFCBTFIDInOffs: {Name: "rfc-btf-id-in-offs", Since: rfcSince, Commit: "bpf: BTF support for __ksym externs (RFC, July 2020, not merged)",
+		What: "BPF_PSEUDO_BTF_ID carries the btf id in the two off fields and the address in the imms, decoded by check_ld_imm"},
+	FeatRFCRegArgBeforeOff: {Name: "rfc-reg-arg-before-off", Since: rfcSince, Commit: "bpf: BTF support for __ksym externs (RFC, July 2020, not merged)",
+		What: "check_ld_imm runs check_reg_arg(dst) before the reserved off check"},
+	WalkRanges: {Validated: []string{"6.12", "6.18"}, Name: "walk-ranges",
+		What: "ALU, moves and branches on scalars that are not constants (tnum and bounds)"},
+	WalkHelperCalls: {Validated: []string{"6.18"}, Name: "walk-helper-calls",
+		What: "helper calls (check_helper_call) with scalar arguments and results"},
+	WalkAttach: {Validated: []string{"6.18"}, Name: "walk-attach",
+		What: "expected_attach_type and attach_btf_id"},
+	WalkReadMarks: {Name: "walk-read-marks",
+		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored"},
+	WalkPrecision: {Validated: []string{"6.12", "6.18"}, Name: "walk-precision",
+		What: "precision backtracking and the state comparison of ranged scalars"},
+}
+
+// Info returns what the feature is and where it comes from.
+func (f Feature) Info() FeatureInfo {
+	if f >= numFeatures {
+		return FeatureInfo{}
+	}
+	return features[f]
+}
+
+func (f Feature) String() string {
+	if f >= numFeatures {
+		return fmt.Sprintf("Feature(%d)", uint8(f))
+	}
+	return features[f].Name
+}
+
+// Features lists every feature, in order.
+func Features() []Feature {
+	out := make([]Feature, numFeatures)
+	for i := range out {
+		out[i] = Feature(i)
+	}
+	return out
+}
+
+// Has reports whether the profile's kernel has every one of fs.
+func (p *Profile) Has(fs ...Feature) bool {
+	for _, f := range fs {
+		if p.feats&(1<<f) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Features lists the profile's features, in order.
+func (p *Profile) Features() []Feature {
+	var out []Feature
+	for f := Feature(0); f < numFeatures; f++ {
+		if p.Has(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// versionKey orders "X.Y" versions; it is -1 for anything else.
+func versionKey(v string) int {
+	maj, min, ok := strings.Cut(v, ".")
+	a, err1 := strconv.Atoi(maj)
+	b, err2 := strconv.Atoi(min)
+	if !ok || err1 != nil || err2 != nil {
+		return -1
+	}
+	return a*1000 + b
+}
+
+// newProfile builds the profile of a kernel at version: every kernel
+// feature since that version or backported to the profile, the RFC's when
+// rfc is set, and the parts of the walk validated on it.
+func newProfile(name, kernel, version string, rfc bool) *Profile {
+	p := &Profile{Name: name, Kernel: kernel, Version: version}
+	v := versionKey(version)
+	for f, info := range features {
+		has := false
+		switch {
+		case info.Since == rfcSince:
+			has = rfc
+		case info.Since == "":
+			has = contains(info.Validated, name)
+		default:
+			has = versionKey(info.Since) <= v || contains(info.Backported, name)
+		}
+		if has {
+			p.feats |= 1 << f
+		}
+	}
+	p.Table = opcodeTable(p)
+	return p
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// opcodeTable is bpf_opcode_in_insntable of the profile's kernel: the 5.9
+// table and the opcodes each feature added. Confirmed on 6.18.44 by
+// loading every one of the 256 opcodes, and on the older kernels by the
+// recorded grid.
+func opcodeTable(p *Profile) *[256]bool {
+	t := insnTable59
+	add := func(f Feature, codes ...uint8) {
+		if p.Has(f) {
+			for _, c := range codes {
+				t[c] = true
+			}
+		}
+	}
+	add(FeatGotol, 0x06)
+	add(FeatMemSX, 0x81, 0x89, 0x91)
+	add(FeatBswap, 0xd7)
+	add(FeatAtomicBH, 0xcb, 0xd3)
+	add(FeatMayGoto, 0xe5)
+	return &t
+}
