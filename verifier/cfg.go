@@ -46,7 +46,7 @@ func (e *env) addSubprogAndKfunc() error {
 			continue
 		}
 		switch {
-		case isPseudoFunc(s) || isPseudoCall(s):
+		case (isPseudoFunc(s) && e.p.Has(FeatPseudoFunc)) || isPseudoCall(s):
 			e.hasJumps = true // check_cfg gives both an edge to the callee
 			e.at = i
 			if err := e.addSubprog(int32(i) + s.Imm + 1); err != nil {
@@ -556,6 +556,24 @@ func (e *env) disasm(i int) string {
 			addr := e.addrs[a-1]
 			s.Imm, n.Imm = int32(uint32(addr)), int32(uint32(addr>>32))
 		}
+	}
+	if c := s.Class(); (c == insn.ClassALU || c == insn.ClassALU64) && s.Off != 0 {
+		// print_bpf_insn (kernel/bpf/disasm.c) reads an ALU off only
+		// for sdiv/smod and movsx (v6.6) and addr_space_cast (v6.9).
+		movsx := s.Op() == insn.OpMOV && (s.Off == 8 || s.Off == 16 || s.Off == 32)
+		if !e.p.Has(FeatMovSX) || (s.Op() == insn.OpMOV && !movsx && !e.p.Has(FeatArena)) {
+			s.Off = 0
+		}
+	}
+	if s.Code == insn.CodeCall && (s.Src == 0 || !e.p.Has(FeatKfuncCallName)) && s.Src != insn.PseudoCall {
+		// __func_get_name (kernel/bpf/disasm.c) of the profile's kernel:
+		// its own helper table, for src_reg 0 or (before v5.13) any but
+		// BPF_PSEUDO_CALL.
+		name, ok := insn.HelperName(s.Imm)
+		if !ok || s.Imm < 0 || (e.p.helperIDs > 0 && s.Imm >= e.p.helperIDs) {
+			name = "unknown"
+		}
+		return fmt.Sprintf("(%02x) call %s#%d", s.Code, name, s.Imm)
 	}
 	return insn.Disasm(s, next, true)
 }

@@ -35,7 +35,6 @@ type FeatureInfo struct {
 // The features. Each is documented in features' table below.
 const (
 	FeatResolveAfterSubprogs Feature = iota
-	FeatKsymImmID
 	FeatKsymModuleBTF
 	FeatKsymFunc
 	FeatUsedBTFs
@@ -57,7 +56,6 @@ const (
 	FeatAtomicBH
 	FeatMayGoto
 	FeatArena
-	FeatKfuncCallOff
 	FeatLogScalarName
 	FeatLogInlineState
 	FeatLogNoDefaults
@@ -75,9 +73,11 @@ const (
 	FeatMainFuncArgs
 	FeatJmpPoint
 	FeatSleepable
+	FeatXDPHasFrags
 	FeatProgFlags618
 	FeatLdImmSrcFault
 	FeatCallReservedKfunc
+	FeatKfuncCallName
 	FeatNotNullMapPtr
 	FeatForgetInheritedPrecise
 	FeatRawTpWritable
@@ -102,15 +102,13 @@ const rfcSince = "rfc"
 var features = [numFeatures]FeatureInfo{
 	FeatResolveAfterSubprogs: {Name: "resolve-after-subprogs", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
 		What: "the ld_imm64 pre-pass (resolve_pseudo_ldimm64, renamed from replace_map_fd_with_map_ptr) runs after check_subprogs, check_btf_info and check_attach_btf_id"},
-	FeatKsymImmID: {Name: "ksym-imm-id", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
-		What: "BPF_PSEUDO_BTF_ID carries the btf id in imm; check_pseudo_btf_id finds the address in kallsyms"},
-	FeatKsymModuleBTF: {Name: "ksym-module-btf", Since: "5.11", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
+	FeatKsymModuleBTF: {Name: "ksym-module-btf", Since: "5.12", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
 		What: "insn[1].imm of a BPF_PSEUDO_BTF_ID load is the fd of a BTF object (0 for vmlinux); before, it was reserved"},
 	FeatKsymFunc: {Name: "ksym-func", Since: "6.4", Commit: "58aa2afbb1e6 bpf: Allow ld_imm64 instruction to point to kfunc.",
 		What: "BTF_KIND_FUNC ids are accepted and yield rdonly_mem(sz=0): \"isn't KIND_VAR or KIND_FUNC\""},
-	FeatUsedBTFs: {Name: "used-btfs", Since: "5.11", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
+	FeatUsedBTFs: {Name: "used-btfs", Since: "5.12", Commit: "541c3bad8dc5 bpf: Support BPF ksym variables in kernel modules",
 		What: "BTF objects referenced by ksyms are held in used_btfs (at most MAX_USED_BTFS)"},
-	FeatAtomics: {Name: "atomics", Since: "5.12", Commit: "5ca419f2864a bpf: Add BPF_FETCH field / create atomic_fetch_add instruction",
+	FeatAtomics: {Name: "atomics", Since: "5.12", Commit: "c5bcb5eb4db6 bpf: Move BPF_STX reserved field check into BPF_STX verifier code",
 		What: "STX|ATOMIC instructions; the BPF_STX reserved-field check moved from the pre-pass into do_check"},
 	FeatPseudoFunc: {Name: "pseudo-func", Since: "5.13", Commit: "69c087ba6225 bpf: Add bpf_for_each_map_elem() helper",
 		What: "BPF_PSEUDO_FUNC (src_reg 4) loads a callback's address; check_cfg visits it as a call"},
@@ -118,19 +116,19 @@ var features = [numFeatures]FeatureInfo{
 		What: "BPF_PSEUDO_MAP_IDX(_VALUE) (src_reg 5, 6) and bpf_attr.fd_array"},
 	FeatMapLimitMessage: {Name: "add-used-map", Since: "6.14", Commit: "4d3ae294b900 bpf: add fd_array_cnt attribute for prog_load",
 		What: "__add_used_map checks duplicates, the 64-map limit (with a message) and compatibility, the cgroup storage and arena rules included, before the direct value checks; bpf_attr.fd_array_cnt"},
-	FeatAttrTokenFD: {Name: "attr-token-fd", Since: "6.9", Commit: "caf8f28e0360 bpf: Add BPF token support to BPF_PROG_LOAD command",
+	FeatAttrTokenFD: {Name: "attr-token-fd", Since: "6.9", Commit: "caf8f28e036c bpf: Add BPF token support to BPF_PROG_LOAD command",
 		What: "bpf_attr's BPF_PROG_LOAD part gained prog_token_fd, so union bpf_attr holds the bytes where fd_array_cnt (v6.14) goes: CHECK_ATTR refuses them with EINVAL instead of bpf_check_uarg_tail_zero with E2BIG"},
-	FeatUsedMapFromFD: {Name: "used-map-from-fd", Since: "6.12",
+	FeatUsedMapFromFD: {Commit: "9dc182c58b5f bpf: Add a verbose message if map limit is reached", Name: "used-map-from-fd", Since: "6.10",
 		What: "add_used_map_from_fd: a new map is deduplicated and counted against the limit (\"The total number of maps per program has reached the limit of 64\") before check_map_prog_compatibility; the cgroup storage and arena rules run after the direct value checks, for a new map only"},
 	FeatNoTracingPrealloc: {Name: "no-tracing-prealloc", Since: "6.1", Commit: "34dd3bad1a6f bpf: Relax the requirement to use preallocated hash maps in tracing progs.",
 		What: "check_map_prog_compatibility no longer refuses (perf_event) or warns about (other tracing types) hash maps that are not preallocated"},
-	FeatCFGStepsOverLdImm64: {Name: "cfg-steps-over-ldimm64", Since: "6.7", Commit: "3feb263bb516 bpf: handle ldimm64 properly in check_cfg()",
+	FeatCFGStepsOverLdImm64: {Name: "cfg-steps-over-ldimm64", Since: "6.7", Commit: "3feb263bb516 bpf: handle ldimm64 properly in check_cfg()", Backported: []string{"6.1"},
 		What: "check_cfg steps over ld_imm64 second halves and rejects a jump into one"},
-	FeatBackEdgeAnyInsn: {Name: "back-edge-any-insn", Since: "6.3",
+	FeatBackEdgeAnyInsn: {Commit: "10e14e9652bf bpf: fix control-flow graph checking in privileged mode", Name: "back-edge-any-insn", Since: "6.7",
 		What: "push_insn allows a back-edge from any instruction for bpf_capable (before, only from jumps: loop_ok)"},
-	FeatJANoFallthroughPrune: {Name: "ja-no-fallthrough-prune", Since: "6.3",
+	FeatJANoFallthroughPrune: {Backported: []string{"6.1"}, Commit: "618945fbed50 bpf: remove unnecessary prune and jump points", Name: "ja-no-fallthrough-prune", Since: "6.2",
 		What: "visit_insn no longer marks the instruction after a BPF_JA a prune point"},
-	FeatGotol: {Name: "gotol", Since: "6.4", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction",
+	FeatGotol: {Name: "gotol", Since: "6.6", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction", Backported: []string{"6.1"},
 		What: "JMP32|JA jumps by imm"},
 	FeatMemSX: {Name: "ldx-memsx", Since: "6.6", Commit: "1f9a1ea821ff bpf: Support new sign-extension load insns",
 		What: "LDX|MEMSX sign-extending loads"},
@@ -146,47 +144,49 @@ var features = [numFeatures]FeatureInfo{
 		What: "JMP|JCOND is may_goto, and forces a checkpoint"},
 	FeatArena: {Name: "arena", Since: "6.9", Commit: "317460317a02 bpf: Introduce bpf_arena.",
 		What: "BPF_MAP_TYPE_ARENA and its direct value address"},
-	FeatKfuncCallOff: {Name: "kfunc-call-off", Since: "5.13", Commit: "e6ac2450d6de bpf: Support bpf program calling kernel function",
-		What: "BPF_PSEUDO_KFUNC_CALL calls; their off selects a module BTF in fd_array"},
-	FeatLogScalarName: {Name: "log-scalar-name", Since: "5.17",
-		What: "scalars print as \"scalar\", not \"inv\""},
-	FeatLogInlineState: {Name: "log-inline-state", Since: "5.17",
-		What: "only scratched registers print, inline after the instruction and \"; \""},
-	FeatLogNoDefaults: {Name: "log-no-defaults", Since: "6.4",
-		What: "register states leave out id=0, off=0 and imm=0: \"ctx()\" for \"ctx(off=0,imm=0)\""},
-	FeatLogNoLiveness: {Name: "log-no-liveness", Since: "6.16",
+	FeatLogScalarName: {Commit: "7df5072cc05f bpf: Small BPF verifier log improvements", Name: "log-scalar-name", Since: "5.18",
+		What: "scalars print as \"scalar\", not \"inv\"; id=0 is left out; the bounds are named smin=, umax=, ..."},
+	FeatLogInlineState: {Commit: "0f55f9ed21f9 bpf: Only print scratched registers and stack slots to verifier logs.", Name: "log-inline-state", Since: "5.17",
+		What: "only scratched registers print, inline after the instruction and \"; \" (and 2e5766483c8c, right aligned)"},
+	FeatLogNoDefaults: {Commit: "1db747d75b1d bpf: omit default off=0 and imm=0 in register state log", Name: "log-no-defaults", Since: "6.8",
+		What: "register states leave out off=0 and imm=0 (\"ctx()\" for \"ctx(off=0,imm=0)\"), name the map, and print numbers as verbose_snum does; the compact scalar ranges of 72f8a1de4a7e (v6.7) print with them"},
+	FeatLogNoLiveness: {Commit: "107e16979905 bpf: disable and remove registers chain based liveness", Name: "log-no-liveness", Since: "6.18",
 		What: "register states print without the liveness marks (_w)"},
 	FeatLiveRegsLog: {Name: "live-regs-log", Since: "6.15", Commit: "14c8552db644 bpf: simple DFA-based live registers analysis",
 		What: "level 2 prints \"Live regs before insn:\" and the liveness table"},
-	FeatLinfoFileLine: {Name: "linfo-file-line", Since: "6.3",
+	FeatLinfoFileLine: {Commit: "7cc13adbd057 bpf: emit source code file name and line number in verifier log", Name: "linfo-file-line", Since: "6.9",
 		What: "verbose_linfo prints \"; line @ file:N\", and a line again only when it changes"},
-	FeatPreciseLog: {Name: "precise-log", Since: "6.3",
+	FeatPreciseLog: {Commit: "d9439c21a9e4 bpf: improve precision backtrack logging", Name: "precise-log", Since: "6.5",
 		What: "precision backtracking logs \"mark_precise: frame0: ...\" with subseq_idx, and no longer marks the current state"},
-	FeatImpreciseUnknown: {Name: "imprecise-unknown", Since: "6.3",
+	FeatImpreciseUnknown: {Backported: []string{"5.10", "6.1"}, Commit: "be2ef8161572 bpf: allow precision tracking for programs with subprogs", Name: "imprecise-unknown", Since: "6.2",
 		What: "__mark_reg_unknown leaves scalars imprecise for a privileged loader even with subprograms"},
-	FeatExitRangeMessage: {Name: "exit-range-message", Since: "6.7",
-		What: "the return-code message prints smin/smax and [lo, hi], and R0 is marked precise"},
+	FeatExitRangeMessage: {Commit: "c871d0e00f0e bpf: enforce precise retval range on program exit", Name: "exit-range-message", Since: "6.8",
+		What: "the return-code message prints smin/smax and [lo, hi]; R0 is marked precise (eabe518de533)"},
 	FeatXorRange: {Name: "xor-range", Since: "5.10", Commit: "2921c90d4718 bpf: Fix a verifier failure with xor",
 		What: "scalar_min_max_xor tracks XOR"},
-	FeatShiftRangeUmax: {Name: "shift-range-umax", Since: "6.10",
+	FeatShiftRangeUmax: {Commit: "0922c78f592c bpf/verifier: refactor checks for range computation", Name: "shift-range-umax", Since: "6.10",
 		What: "is_safe_to_compute_dst_reg_range: an ALU32 shift by a constant tests the 64-bit umax"},
-	FeatNegConst: {Name: "neg-const", Since: "6.13",
-		What: "BPF_NEG of a scalar is tracked by adjust_scalar_min_max_vals (a constant stays constant); 6.12 makes it unknown (absent from the 6.12 source, present on 6.18)"},
-	FeatEndConst: {Name: "end-const", Since: "6.18",
-		What: "BPF_END/bswap of a constant stays a constant"},
+	FeatNegConst: {Commit: "aced132599b3 bpf: Add range tracking for BPF_NEG", Name: "neg-const", Since: "6.17",
+		What: "BPF_NEG of a scalar is tracked (a constant stays constant); before, the result is unknown"},
+	FeatEndConst: {Backported: []string{"6.18"}, Commit: "9d2119984224 bpf: Add bitwise tracking for BPF_END", Name: "end-const", Since: "7.0",
+		What: "BPF_END/bswap of a constant stays a constant (landed after 6.19; the 6.18.44 this profile is checked on carries it)"},
 	FeatLogFixed: {Name: "log-fixed", Since: "6.4", Commit: "121664093803 bpf: Switch BPF verifier log to be a rotating log by default",
 		What: "BPF_LOG_FIXED is part of BPF_LOG_MASK"},
 	FeatMainFuncArgs: {Name: "main-func-args", Since: "6.8",
 		What: "do_check_common prepares the main program's arguments from its BTF"},
-	FeatJmpPoint: {Name: "jmp-point", Since: "6.2",
+	FeatJmpPoint: {Backported: []string{"6.1"}, Commit: "bffdeaa8a5af bpf: decouple prune and jump points", Name: "jmp-point", Since: "6.2",
 		What: "the jump history is kept only at jump points (is_jmp_point)"},
 	FeatSleepable: {Name: "prog-flag-sleepable", Since: "5.10", Commit: "1e6c62a88215 bpf: Introduce sleepable BPF programs",
 		What: "bpf_prog_load accepts BPF_F_SLEEPABLE"},
-	FeatProgFlags618: {Name: "prog-flags-618", Since: "6.9",
-		What: "bpf_prog_load accepts the flags up to BPF_F_TEST_REG_INVARIANTS and BPF_F_TOKEN_FD"},
-	FeatLdImmSrcFault: {Name: "ldimm-src-fault", Since: "6.3",
-		What: "check_ld_imm rejects an unexpected src_reg with EFAULT \"verifier bug\""},
-	FeatCallReservedKfunc: {Name: "call-reserved-kfunc", Since: "5.13", Commit: "e6ac2450d6de bpf: Support bpf program calling kernel function",
+	FeatXDPHasFrags: {Name: "prog-flag-xdp-has-frags", Since: "5.18", Commit: "c2f2cdbeffda bpf: introduce BPF_F_XDP_HAS_FRAGS flag in prog_flags loading the ebpf program",
+		What: "bpf_prog_load accepts BPF_F_XDP_HAS_FRAGS"},
+	FeatProgFlags618: {Commit: "caf8f28e036c bpf: Add BPF token support to BPF_PROG_LOAD command", Name: "prog-flags-618", Since: "6.9",
+		What: "bpf_prog_load accepts BPF_F_XDP_DEV_BOUND_ONLY (v6.3), BPF_F_TEST_REG_INVARIANTS (v6.8) and BPF_F_TOKEN_FD (caf8f28e036c)"},
+	FeatLdImmSrcFault: {Name: "ldimm-src-fault", Since: "6.18",
+		What: "check_ld_imm rejects an unexpected src_reg with EFAULT \"verifier bug\" (the 5.10 to 6.12 sources say \"bpf verifier is misconfigured\"; the commit between 6.12 and 6.18 is not pinned down)"},
+	FeatKfuncCallName: {Name: "kfunc-call-name", Since: "5.13", Commit: "e6ac2450d6de bpf: Support bpf program calling kernel function",
+		What: "print_bpf_insn names a helper only for src_reg 0 (before, for any src_reg but BPF_PSEUDO_CALL)"},
+	FeatCallReservedKfunc: {Name: "call-reserved-kfunc", Since: "5.16", Commit: "2357672c54c3 bpf: Introduce BPF support for kernel module function calls",
 		What: "do_check's BPF_CALL reserved-field check allows src_reg BPF_PSEUDO_KFUNC_CALL and its off"},
 	FeatNotNullMapPtr: {Name: "not-null-map-ptr", Since: "6.1",
 		What: "map pointers and read-only memory count as non-NULL in a comparison with 0"},
@@ -195,7 +195,7 @@ var features = [numFeatures]FeatureInfo{
 	FeatRawTpWritable: {Name: "tracing-raw-tp-writable", Since: "6.1",
 		What: "is_tracing_prog_type counts raw_tracepoint_writable (absent from the 5.10 source, present in 6.1's; the commit is not pinned down)"},
 	FeatDFALiveness: {Name: "dfa-liveness", Since: "6.15", Commit: "14c8552db644 bpf: simple DFA-based live registers analysis",
-		What: "clean_live_states forgets the registers compute_live_registers finds dead; before, those without a REG_LIVE_READ mark from mark_reg_read"},
+		What: "states are compared and cleaned by the live registers of compute_live_registers; before, by the REG_LIVE_READ marks mark_reg_read leaves on parent states"},
 	FeatBTFDeclTag: {Name: "btf-decl-tag", Since: "5.16", Commit: "b5ea834dde6b bpf: Support for new btf kind BTF_KIND_TAG",
 		What: "BTF_KIND_DECL_TAG in program BTF"},
 	FeatBTFTypeTag: {Name: "btf-type-tag", Since: "5.17", Commit: "8c42d2fa4eea bpf: Support BTF_KIND_TYPE_TAG for btf_type_tag attributes",
@@ -213,7 +213,7 @@ var features = [numFeatures]FeatureInfo{
 	WalkAttach: {Validated: []string{"6.18"}, Name: "walk-attach",
 		What: "expected_attach_type and attach_btf_id"},
 	WalkReadMarks: {Name: "walk-read-marks",
-		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored"},
+		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored: not modeled yet, so validated on no kernel; 5.10, 6.1 and 6.12 answer unsupported at their first stored state"},
 	WalkPrecision: {Validated: []string{"6.12", "6.18"}, Name: "walk-precision",
 		What: "precision backtracking and the state comparison of ranged scalars"},
 }
@@ -295,6 +295,7 @@ func newProfile(name, kernel, version string, rfc bool) *Profile {
 		}
 	}
 	p.Table = opcodeTable(p)
+	p.helperIDs = helperIDs[name]
 	return p
 }
 
@@ -306,6 +307,11 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// helperIDs is __BPF_FUNC_MAX_ID of the profiles whose uapi bpf.h was
+// counted (the 5.10, 6.1 and 6.12 sources); the others name every helper
+// cilium/ebpf knows.
+var helperIDs = map[string]int32{"5.10": 156, "6.1": 210, "6.12": 212}
 
 // opcodeTable is bpf_opcode_in_insntable of the profile's kernel: the 5.9
 // table and the opcodes each feature added. Confirmed on 6.18.44 by

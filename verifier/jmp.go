@@ -136,8 +136,14 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			syncLinked(other, s.Dst, linked)
 		}
 	}
-	if e.p.Has(FeatLogInlineState) && e.log.anyLevel() {
-		e.printInsnState()
+	if e.log.anyLevel() {
+		if e.p.Has(FeatLogInlineState) {
+			e.printInsnState()
+		} else {
+			// check_cond_jmp_op before v5.17: print_verifier_state of
+			// the fall-through branch, on its own line.
+			e.printState59(e.cur)
+		}
 	}
 	return idx + 1, nil
 }
@@ -579,12 +585,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 		return nil
 	}
 	if !e.p.Has(FeatPreciseLog) {
-		// 5.9 marks the register in the current state too.
-		for r := 0; r < 11; r++ {
-			if mask&(1<<r) != 0 && start.regs[r].Type == regstate.Scalar {
-				start.regs[r].Precise = true
-			}
-		}
+		return e.backtrackOld(start, mask)
 	}
 	l := &e.log
 	st := start
@@ -663,6 +664,93 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 	return nil
 }
 
+// backtrackOld models __mark_chain_precision before v6.3 (as in the 5.10
+// and 6.1 sources): the current state is not marked; each state of the
+// path is walked back from its last instruction, logging "last_idx %d
+// first_idx %d" and, per instruction, "regs=%x stack=%llx before"; the
+// parent's registers are marked and logged ("parent didn't have" or
+// "already had"), and the walk stops at the first parent that had every
+// mark already, or at the root (no fallback there).
+func (e *env) backtrackOld(start *vstate, mask uint16) error {
+	l := &e.log
+	st := start
+	first, last := st.first, e.insnIdx
+	hist := st.hist
+	skipFirst := true
+	for {
+		if l.level2() {
+			l.printf("last_idx %d first_idx %d\n", last, first)
+		}
+		i := last
+		h := len(hist)
+		for {
+			if skipFirst {
+				skipFirst = false
+			} else {
+				var flags uint8
+				var linked uint16
+				if h > 0 && hist[h-1].idx == i {
+					flags, linked = hist[h-1].flags, hist[h-1].linked
+				}
+				var err error
+				if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
+					return err
+				}
+			}
+			if mask == 0 {
+				return nil
+			}
+			// get_prev_insn_idx
+			if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
+				break
+			}
+			if h > 0 && hist[h-1].idx == i {
+				i = hist[h-1].prev
+				h--
+			} else {
+				i--
+			}
+		}
+		parent := st.parent
+		if parent == nil {
+			return nil
+		}
+		newMarks := false
+		for r := 0; r < 16; r++ {
+			if mask&(1<<r) == 0 {
+				continue
+			}
+			reg := &parent.regs[r]
+			if reg.Type != regstate.Scalar {
+				mask &^= 1 << r
+				continue
+			}
+			if !reg.Precise {
+				newMarks = true
+			}
+			reg.Precise = true
+		}
+		if l.level2() {
+			had := "already had"
+			if newMarks {
+				had = "didn't have"
+			}
+			l.printf("parent %s regs=%x stack=0 marks:", had, mask)
+			if e.p.Has(FeatLogInlineState) {
+				e.printState(&parent.vstate, true)
+			} else {
+				e.printState59(&parent.vstate)
+			}
+		}
+		if mask == 0 || !newMarks {
+			return nil
+		}
+		st = &parent.vstate
+		last, first = st.last, st.first
+		hist = st.hist
+	}
+}
+
 // markAllScalarsPrecise models mark_all_scalars_precise (v6.18): every
 // scalar of every parent state becomes precise; the current state is
 // skipped.
@@ -692,8 +780,12 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uin
 	if s.Code == 0 {
 		return mask, nil
 	}
-	if e.log.level2() && e.p.Has(FeatPreciseLog) {
-		e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
+	if e.log.level2() {
+		if e.p.Has(FeatPreciseLog) {
+			e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
+		} else {
+			e.log.printf("regs=%x stack=0 before %d: %s\n", mask, i, e.disasm(i))
+		}
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
 	// bt_sync_linked_regs: a comparison that refined linked scalars makes

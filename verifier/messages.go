@@ -28,7 +28,7 @@ const (
 	msgMissingBTF     = "kernel is missing BTF, make sure CONFIG_DEBUG_INFO_BTF=y is specified in Kconfig."
 	msgInvalidBTFID   = "ldimm64 insn specifies invalid btf_id %d."
 	msgNotVarOrFunc   = "pseudo btf_id %d in ldimm64 isn't KIND_VAR or KIND_FUNC"
-	msgNotVar         = "pseudo btf_id %d in ldimm64 isn't KIND_VAR." // before FeatKsymFunc
+	msgNotVar         = "pseudo btf_id %d in ldimm64 isn't KIND_VAR."                         // before FeatKsymFunc
 	msgBTFIDImm1      = "reserved field (insn[1].imm) is used in pseudo_btf_id ldimm64 insn." // before FeatKsymModuleBTF
 	msgNoKsymAddr     = "ldimm64 failed to find the address for kernel symbol '%s'."
 	msgUnresolvedSize = "ldimm64 unable to resolve the size of type '%s': %d"

@@ -20,7 +20,8 @@ type Profile struct {
 	// Table is the set of opcodes bpf_opcode_in_insntable accepts.
 	Table *[256]bool
 
-	feats uint64
+	feats     uint64
+	helperIDs int32 // __BPF_FUNC_MAX_ID, or 0: not counted
 }
 
 // RFC is the July 2020 bpf-next verifier (v5.8/v5.9) with Hao Luo's RFC
@@ -58,15 +59,6 @@ func ProfileByName(name string) (*Profile, error) {
 
 // Profiles returns every profile, oldest first.
 func Profiles() []*Profile { return []*Profile{RFC, Linux510, Linux61, Linux612, Linux618} }
-
-// insnTable618 is bpf_opcode_in_insntable (kernel/bpf/core.c, v6.18):
-// BPF_INSN_MAP plus LD_ABS/LD_IND and JMP|JCOND. Confirmed on 6.18.44 by
-// loading every one of the 256 opcodes.
-var insnTable618 = makeTable(
-	"04 05 06 07 0c 0f 14 15 16 17 18 1c 1d 1e 1f 20 24 25 26 27 28 2c 2d 2e 2f 30 34 35 36 37 3c 3d 3e 3f " +
-		"40 44 45 46 47 48 4c 4d 4e 4f 50 54 55 56 57 5c 5d 5e 5f 61 62 63 64 65 66 67 69 6a 6b 6c 6d 6e 6f " +
-		"71 72 73 74 75 76 77 79 7a 7b 7c 7d 7e 7f 81 84 85 87 89 91 94 95 97 9c 9f a4 a5 a6 a7 ac ad ae af " +
-		"b4 b5 b6 b7 bc bd be bf c3 c4 c5 c6 c7 cb cc cd ce cf d3 d4 d5 d6 d7 db dc dd de e5")
 
 // insnTable59 is the 5.9 table: 6.18's without JMP32|JA (v6.4), LDX MEMSX
 // (v6.6), ALU64 END/bswap (v6.6), STX ATOMIC B/H (v6.15) and JMP|JCOND

@@ -50,13 +50,22 @@ func ProgFlagNames(flags uint32) string {
 // before anything else: any other bit is EINVAL with no log. v6.18's mask
 // is the eight bits 0-7 and BPF_F_TOKEN_FD (confirmed on 6.18.44 by loading
 // a two-instruction socket filter with each of the 32 bits); v5.9's is
-// STRICT_ALIGNMENT, ANY_ALIGNMENT, TEST_STATE_FREQ and TEST_RND_HI32 (v5.10
-// "bpf: Introduce sleepable BPF programs" added BPF_F_SLEEPABLE to it).
+// STRICT_ALIGNMENT, ANY_ALIGNMENT, TEST_STATE_FREQ and TEST_RND_HI32;
+// FeatSleepable adds BPF_F_SLEEPABLE (the 5.10 mask), FeatXDPHasFrags
+// BPF_F_XDP_HAS_FRAGS (the 6.1 mask), FeatProgFlags618 the rest (the 6.12
+// mask is 6.18's), as the syscall.c of each source has it.
 func (p *Profile) progFlagsKnown() uint32 {
 	if p.Has(FeatProgFlags618) {
 		return 0xff | FlagTokenFD
 	}
-	return FlagStrictAlignment | FlagAnyAlignment | FlagTestRndHi32 | FlagTestStateFreq
+	m := FlagStrictAlignment | FlagAnyAlignment | FlagTestRndHi32 | FlagTestStateFreq
+	if p.Has(FeatSleepable) {
+		m |= 1 << 4 // BPF_F_SLEEPABLE
+	}
+	if p.Has(FeatXDPHasFrags) {
+		m |= 1 << 5 // BPF_F_XDP_HAS_FRAGS
+	}
+	return m
 }
 
 // progFlagsInert are the flags that change neither the verdict nor the log

@@ -264,7 +264,8 @@ func TestNothingIgnored(t *testing.T) {
 		{"--program with raw slots", []string{"verify", "--program", "x", good}, "--program applies to an ELF object"},
 		{"diff one kernel", []string{"diff", "--kernel", "6.18", good}, "diff compares two profiles, A,B"},
 		{"diff same kernel twice", []string{"diff", "--kernel", "6.18,6.18", good}, "the two profiles are the same"},
-		{"verify two kernels", []string{"verify", "--kernel", "rfc,6.18", good}, "want one profile"},
+		{"verify the same kernel twice", []string{"verify", "--kernel", "6.18,6.18", good}, "6.18 is named twice"},
+		{"verify an unknown kernel among several", []string{"verify", "--kernel", "6.18,4.19", good}, `unknown kernel profile "4.19"`},
 		{"bench negative time", []string{"bench", "--time", "-1s"}, "--time -1s: want a duration more than 0"},
 		{"bench zero time", []string{"bench", "--time", "0s"}, "--time 0s"},
 		{"array key 0", []string{"verify", "--map", "fd=3,type=array,key=0,value=4,entries=1", good}, "the array map at fd 3: BPF_MAP_CREATE would fail with EINVAL in array_map_alloc_check: key_size 0"},
@@ -300,7 +301,7 @@ func TestNothingIgnored(t *testing.T) {
 // FILE form and exit 0.
 func TestHelpAndVersion(t *testing.T) {
 	code, out, _ := runCLI(t, nil, "--version")
-	if code != 0 || !strings.HasPrefix(out, "verisim ") || !strings.Contains(out, "profiles rfc, 6.18 (default 6.18)") {
+	if code != 0 || !strings.HasPrefix(out, "verisim ") || !strings.Contains(out, "profiles rfc, 5.10, 6.1, 6.12, 6.18 (default 6.18)") {
 		t.Errorf("--version: exit %d, %q", code, out)
 	}
 	for _, args := range [][]string{{"help", "verify"}, {"help", "explain"}, {"help", "diff"}} {

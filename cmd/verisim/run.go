@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -296,6 +297,9 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 	if err != nil {
 		return v.fail(stdout, err)
 	}
+	if len(ss.ps) > 1 {
+		return v.verifyMatrix(ss, stdin, stdout, stderr)
+	}
 	files, cfg, opts := ss.files, ss.cfg, ss.opts
 	rep := newReporter(v, files, stdout, stderr)
 	v.each(files, stdin, cfg, opts, rep, func(t target) error {
@@ -314,5 +318,74 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 		fmt.Fprintln(stdout, "verdict: "+res.String())
 		return nil
 	})
+	return rep.status, nil
+}
+
+// verifyMatrix verifies every target under each profile of --kernel and
+// prints, per target, one verdict row per kernel (with --log-level, each
+// kernel's log before its row); under --json, one object per target and
+// kernel. Standard input is read once.
+func (v *verifyFlags) verifyMatrix(ss session, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	for _, f := range ss.files {
+		if f == "-" && stdin != nil {
+			b, err := btfctx.ReadLimit(stdin, "standard input", object.MaxObjectSize)
+			if err != nil {
+				return v.fail(stdout, usagef("standard input: %v", err))
+			}
+			stdin = bytes.NewReader(b)
+			break
+		}
+	}
+	type row struct {
+		t   target
+		p   *verifier.Profile
+		res verifier.Result
+	}
+	var order []string
+	rows := map[string][]row{}
+	rep := newReporter(v, ss.files, stdout, stderr)
+	for _, p := range ss.ps {
+		cfg, opts, err := v.config(p)
+		if err != nil {
+			return v.fail(stdout, err)
+		}
+		if r, ok := stdin.(*bytes.Reader); ok {
+			r.Seek(0, io.SeekStart)
+		}
+		v.each(ss.files, stdin, cfg, opts, rep, func(t target) error {
+			res, err := verifier.Verify(t.slots, t.cfg)
+			if err != nil {
+				return err
+			}
+			rep.status = worse(rep.status, statusOf(res.Verdict))
+			key := t.file + "\x00" + t.program
+			if _, ok := rows[key]; !ok {
+				order = append(order, key)
+			}
+			rows[key] = append(rows[key], row{t, p, res})
+			return nil
+		})
+	}
+	for _, key := range order {
+		rs := rows[key]
+		if *v.json {
+			for _, r := range rs {
+				if err := rep.enc.Encode(toJSON(r.t, r.res)); err != nil {
+					return 2, err
+				}
+			}
+			continue
+		}
+		rs[0].t.header(stdout, rep.manyFiles)
+		for _, r := range rs {
+			if v.set["log-level"] {
+				fmt.Fprintf(stdout, "kernel %s:\n", r.p.Name)
+				for _, l := range r.res.Log {
+					fmt.Fprintln(stdout, l)
+				}
+			}
+			fmt.Fprintf(stdout, "%-5s %s\n", r.p.Name, r.res.String())
+		}
+	}
 	return rep.status, nil
 }

@@ -407,7 +407,7 @@ func TestStatRefused(t *testing.T) {
 		{"--log-level", []string{"--log-level", "2", good}, "--log-level does not apply to stat: it prints no log, and no column depends on the log level"},
 		{"--output xml", []string{"--output", "xml", good}, `--output "xml": want table, csv or json`},
 		{"--json with --output csv", []string{"--json", "--output", "csv", good}, "--json and --output csv disagree: --json is --output json"},
-		{"two kernels without --compare", []string{"--kernel", "rfc,6.18", good}, `--kernel "rfc,6.18": want one profile (known: rfc, 6.18); --compare shows two side by side`},
+		{"two kernels without --compare", []string{"--kernel", "rfc,6.18", good}, `--kernel "rfc,6.18": want one profile (known: rfc, 5.10, 6.1, 6.12, 6.18); --compare shows two side by side`},
 		{"--compare with one kernel", []string{"--compare", "--kernel", "6.18", good}, `--kernel "6.18": stat --compare compares two profiles, A,B`},
 		{"--compare with the same kernel twice", []string{"--compare", "--kernel", "6.18,6.18", good}, "the two profiles are the same"},
 		{"--prog-type with an object", []string{"--prog-type", "xdp", obj}, "--prog-type does not apply to " + obj + ", an ELF object: each program's type comes from its section name"},

@@ -50,6 +50,9 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	v := &verifyFlags{fs: fs, cmd: name, set: map[string]bool{}}
 	v.json = fs.Bool("json", false, "print one JSON object per result (JSON Lines, docs/json.md) instead of text")
 	kernelHelp := "kernel profile: " + strings.Join(profileNames(), " or ")
+	if name == "verify" {
+		kernelHelp = "kernel profiles: one of " + strings.Join(profileNames(), ", ") + ", several (A,B,...) or all, for one verdict row per kernel"
+	}
 	if name == "diff" {
 		kernelHelp = "the two kernel profiles to compare, A,B"
 	}
@@ -147,6 +150,27 @@ func profileNames() []string {
 // diff.
 func (v *verifyFlags) profiles() ([]*verifier.Profile, error) {
 	names := strings.Split(*v.kernel, ",")
+	if v.cmd == "verify" {
+		// verify takes any number of kernels, or all, and prints a
+		// matrix when there is more than one.
+		if *v.kernel == "all" {
+			return verifier.Profiles(), nil
+		}
+		var out []*verifier.Profile
+		seen := map[*verifier.Profile]bool{}
+		for _, n := range names {
+			p, err := verifier.ProfileByName(strings.TrimSpace(n))
+			if err != nil {
+				return nil, usageError{err}
+			}
+			if seen[p] {
+				return nil, usagef("--kernel %q: %s is named twice", *v.kernel, p.Name)
+			}
+			seen[p] = true
+			out = append(out, p)
+		}
+		return out, nil
+	}
 	want := 1
 	if v.cmd == "diff" || v.pair {
 		want = 2

@@ -378,7 +378,9 @@ var (
 func messageOf(log []string) (string, int) {
 	insnIdx, last := -1, -1
 	for i, l := range log {
-		if m := insnLine.FindStringSubmatch(l); m != nil && strings.HasPrefix(l[len(m[0]):], "(") {
+		// An instruction line is "N: (code) ...", or "N: BUG_..." for an
+		// instruction print_bpf_insn cannot decode (kernel/bpf/disasm.c).
+		if m := insnLine.FindStringSubmatch(l); m != nil && (strings.HasPrefix(l[len(m[0]):], "(") || strings.HasPrefix(l[len(m[0]):], "BUG_")) {
 			insnIdx, _ = strconv.Atoi(m[1])
 			last = i
 		}

@@ -112,7 +112,7 @@ func recordKernel(v, out, kdata, fixturesDir string, nRandom int) error {
 	var batch []vm.Job
 	for _, g := range names {
 		for _, s := range groups[g] {
-			s.Decl = adapt(v, s)
+			s.Decl = vm.AdaptDecl(v, s.Name, s.Decl)
 			refs = append(refs, ref{g, s})
 			for _, level := range []verifier.LogLevel{2, 1} {
 				batch = append(batch, vm.Job{Slots: s.Slots, Config: loader.Config{ProgType: s.ProgType, Decl: s.Decl, LogLevel: level}})
@@ -230,23 +230,6 @@ func runqueues(id uint32) []fixtures.Stream {
 
 // adapt returns the Decl to load s with on kernel v (see the package
 // comment).
-func adapt(v string, s fixtures.Stream) btfctx.Decl {
-	d := s.Decl
-	if v != "5.10" {
-		return d
-	}
-	var btfs []btfctx.BTFDecl
-	for _, b := range d.BTFs {
-		if b.Source != "vmlinux" {
-			btfs = append(btfs, b)
-		}
-	}
-	d.BTFs = btfs
-	if !strings.HasPrefix(s.Name, "maps/fd-array") {
-		d.FDArray, d.HasFDArray, d.FDArrayCnt = nil, false, 0
-	}
-	return d
-}
 
 func sortedKeys(m map[string]int) []string {
 	out := make([]string, 0, len(m))
