@@ -63,6 +63,7 @@ const (
 	FeatLiveRegsLog
 	FeatLinfoFileLine
 	FeatPreciseLog
+	FeatBacktrackLevel2
 	FeatImpreciseUnknown
 	FeatExitRangeMessage
 	FeatXorRange
@@ -158,6 +159,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "verbose_linfo prints \"; line @ file:N\", and a line again only when it changes"},
 	FeatPreciseLog: {Commit: "d9439c21a9e4 bpf: improve precision backtrack logging", Name: "precise-log", Since: "6.5",
 		What: "precision backtracking logs \"mark_precise: frame0: ...\" with subseq_idx, and no longer marks the current state"},
+	FeatBacktrackLevel2: {Name: "backtrack-log-level2", Since: "5.17", Commit: "496f3324048b bpf: Only output backtracking information in log level 2",
+		What: "precision backtracking logs only at log level 2; before, at every level"},
 	FeatImpreciseUnknown: {Backported: []string{"5.10", "6.1"}, Commit: "be2ef8161572 bpf: allow precision tracking for programs with subprogs", Name: "imprecise-unknown", Since: "6.2",
 		What: "__mark_reg_unknown leaves scalars imprecise for a privileged loader even with subprograms"},
 	FeatExitRangeMessage: {Commit: "c871d0e00f0e bpf: enforce precise retval range on program exit", Name: "exit-range-message", Since: "6.8",

@@ -673,12 +673,14 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 // mark already, or at the root (no fallback there).
 func (e *env) backtrackOld(start *vstate, mask uint16) error {
 	l := &e.log
+	// Before v5.17 (FeatBacktrackLevel2) at every log level.
+	verbose := l.level2() || (l.anyLevel() && !e.p.Has(FeatBacktrackLevel2))
 	st := start
 	first, last := st.first, e.insnIdx
 	hist := st.hist
 	skipFirst := true
 	for {
-		if l.level2() {
+		if verbose {
 			l.printf("last_idx %d first_idx %d\n", last, first)
 		}
 		i := last
@@ -730,7 +732,7 @@ func (e *env) backtrackOld(start *vstate, mask uint16) error {
 			}
 			reg.Precise = true
 		}
-		if l.level2() {
+		if verbose {
 			had := "already had"
 			if newMarks {
 				had = "didn't have"
@@ -780,7 +782,7 @@ func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uin
 	if s.Code == 0 {
 		return mask, nil
 	}
-	if e.log.level2() {
+	if e.log.level2() || (e.log.anyLevel() && !e.p.Has(FeatBacktrackLevel2)) {
 		if e.p.Has(FeatPreciseLog) {
 			e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
 		} else {
