@@ -24,8 +24,18 @@ type Input struct {
 	Slots    []insn.Slot
 }
 
+// fuzzProfiles are the profiles profileOf picks from: rfc and 6.18 first,
+// as bit 0 alone picks them, then the older kernels.
+var fuzzProfiles = []*verifier.Profile{verifier.RFC, verifier.Linux618, verifier.Linux510, verifier.Linux61, verifier.Linux612}
+
+// profileOf picks a profile from bit 0 and bits 6-7 of b.
+func profileOf(b byte) *verifier.Profile {
+	return fuzzProfiles[(int(b&1)|int(b>>6)<<1)%len(fuzzProfiles)]
+}
+
 // Decode turns arbitrary bytes into an Input. The first byte picks the
-// profile, program type and log level; the second and third pick which of
+// profile (bits 0, 6 and 7), program type (bits 1-3) and log level (bits
+// 4-5); the second and third pick which of
 // the standard fds (fixtures.StdDecl) exist and what they are; the rest,
 // truncated to whole slots and MaxSlots, is the program.
 func Decode(data []byte) Input {
@@ -37,9 +47,9 @@ func Decode(data []byte) Input {
 		data = nil
 	}
 	in := Input{
-		Profile:  verifier.Profiles()[hdr[0]&1],
+		Profile:  profileOf(hdr[0]),
 		ProgType: progTypes[int(hdr[0]>>1&7)%len(progTypes)],
-		Level:    uint32(hdr[0]>>4) % 3,
+		Level:    uint32(hdr[0]>>4&3) % 3,
 	}
 	std := fixtures.StdDecl()
 	mask := binary.LittleEndian.Uint16(hdr[1:])

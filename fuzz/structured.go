@@ -40,7 +40,7 @@ func DecodeLdImm64(data []byte, immMenu []int32) LdImm64 {
 	var b [20]byte
 	copy(b[:], data)
 	x := LdImm64{
-		Profile: verifier.Profiles()[b[0]&1],
+		Profile: profileOf(b[0]),
 		Dst:     b[1] & 0xf,
 		Src:     b[1] >> 4,
 		Off0:    int16(binary.LittleEndian.Uint16(b[2:])),

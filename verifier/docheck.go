@@ -368,7 +368,14 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		return 0, true, nil
 	case insn.OpJCOND:
 		if e.p.Has(FeatMayGoto) {
-			if s.Code != insn.ClassJMP|insn.OpJCOND || s.Src != 0 || s.Dst != 0 || s.Imm != 0 {
+			bad := s.Code != insn.ClassJMP|insn.OpJCOND || s.Src != 0 || s.Dst != 0 || s.Imm != 0
+			if !e.p.Has(FeatMayGotoOff0) {
+				// Before it, "may_goto +0" is refused too, and the
+				// message names off.
+				if bad || s.Off == 0 {
+					return 0, false, e.reject(EINVAL, msgMayGotoOffImm, s.Off, s.Imm)
+				}
+			} else if bad {
 				return 0, false, e.reject(EINVAL, msgMayGotoImm, s.Imm)
 			}
 			return 0, false, e.unsupported("may_goto is not modeled")

@@ -55,6 +55,7 @@ const (
 	FeatBswap
 	FeatAtomicBH
 	FeatMayGoto
+	FeatMayGotoOff0
 	FeatArena
 	FeatLogScalarName
 	FeatLogInlineState
@@ -80,6 +81,7 @@ const (
 	FeatCallReservedKfunc
 	FeatKfuncCallName
 	FeatNotNullMapPtr
+	FeatJmpDstFirst
 	FeatForgetInheritedPrecise
 	FeatRawTpWritable
 	FeatBTFDeclTag
@@ -143,6 +145,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "STX|ATOMIC of byte and half-word size (load-acquire, store-release)"},
 	FeatMayGoto: {Name: "may-goto", Since: "6.9", Commit: "011832b97b31 bpf: Introduce may_goto instruction.",
 		What: "JMP|JCOND is may_goto, and forces a checkpoint"},
+	FeatMayGotoOff0: {Name: "may-goto-off0", Since: "6.18",
+		What: "check_cond_jmp_op accepts may_goto with off 0 and says \"invalid may_goto imm %d\"; 6.12 refuses off 0 with \"invalid may_goto off %d imm %d\". Present on 6.18.44, absent from the 6.12 source; the commit between them is not pinned down"},
 	FeatArena: {Name: "arena", Since: "6.9", Commit: "317460317a02 bpf: Introduce bpf_arena.",
 		What: "BPF_MAP_TYPE_ARENA and its direct value address"},
 	FeatLogScalarName: {Commit: "7df5072cc05f bpf: Small BPF verifier log improvements", Name: "log-scalar-name", Since: "5.18",
@@ -191,8 +195,10 @@ var features = [numFeatures]FeatureInfo{
 		What: "print_bpf_insn names a helper only for src_reg 0 (before, for any src_reg but BPF_PSEUDO_CALL)"},
 	FeatCallReservedKfunc: {Name: "call-reserved-kfunc", Since: "5.16", Commit: "2357672c54c3 bpf: Introduce BPF support for kernel module function calls",
 		What: "do_check's BPF_CALL reserved-field check allows src_reg BPF_PSEUDO_KFUNC_CALL and its off"},
-	FeatNotNullMapPtr: {Name: "not-null-map-ptr", Since: "6.1",
-		What: "map pointers and read-only memory count as non-NULL in a comparison with 0"},
+	FeatNotNullMapPtr: {Name: "not-null-map-ptr", Since: "6.12",
+		What: "reg_not_null counts map pointers (CONST_PTR_TO_MAP) and PTR_TO_MEM as non-NULL in a comparison with 0; absent from the 6.1 source (reg_type_not_null), present in 6.12's, and the commit between them is not pinned down"},
+	FeatJmpDstFirst: {Name: "jmp-dst-first", Since: "6.1",
+		What: "check_cond_jmp_op checks the dst register before the BPF_X reserved imm and the src register; 5.10 checks the source operand first. Absent from the 5.10 source, present in 6.1's; the commit between them is not pinned down"},
 	FeatForgetInheritedPrecise: {Name: "forget-inherited-precise", Since: "6.3",
 		What: "is_state_visited clears the precise marks a new state inherits"},
 	FeatRawTpWritable: {Name: "tracing-raw-tp-writable", Since: "6.1",

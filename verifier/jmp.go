@@ -16,8 +16,13 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	if op == insn.OpJA || op > insn.OpJCOND || (!e.p.Has(FeatMayGoto) && op == insn.OpJCOND) {
 		return 0, e.reject(EINVAL, "invalid BPF_JMP/JMP32 opcode %x", op)
 	}
-	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
-		return 0, err
+	// The dst operand first (FeatJmpDstFirst), or after the source
+	// operand's checks (5.10).
+	dstFirst := e.p.Has(FeatJmpDstFirst)
+	if dstFirst {
+		if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+			return 0, err
+		}
 	}
 	src := regstate.Const(uint64(int64(s.Imm)))
 	if s.Source() == insn.SrcX {
@@ -30,6 +35,11 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		src = e.cur.regs[s.Src]
 	} else if s.Src != 0 {
 		return 0, e.reject(EINVAL, msgJmpReserved)
+	}
+	if !dstFirst {
+		if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+			return 0, err
+		}
 	}
 	dst := e.cur.regs[s.Dst]
 	is32 := s.Class() == insn.ClassJMP32
@@ -258,8 +268,8 @@ func (e *env) pushStack(idx, prev int) error {
 	return nil
 }
 
-// notNull is reg_not_null (v6.18) for the modeled types. 5.9's
-// reg_type_not_null knew only sockets and map values.
+// notNull is reg_not_null (v6.18) for the modeled types. 5.9's to 6.1's
+// reg_type_not_null knew only sockets, map keys and map values.
 func (e *env) notNull(r regstate.Reg) bool {
 	switch r.Type {
 	case regstate.PtrToMapValue:

@@ -89,6 +89,7 @@ const (
 	msgCallReserved  = "BPF_CALL uses reserved fields"
 	msgJmpReserved   = "BPF_JMP/JMP32 uses reserved fields"
 	msgMayGotoImm    = "invalid may_goto imm %d"
+	msgMayGotoOffImm = "invalid may_goto off %d imm %d" // before FeatMayGotoOff0
 	msgVerifierStats = "processed %d insns (limit %d) max_states_per_insn %d total_states %d peak_states %d mark_read %d"
 )
 

@@ -229,7 +229,13 @@ func TestChecks(t *testing.T) {
 		{"do_check_insn/EXIT off is not checked", both, prog(mov0, s(0x95, 0, 0, 1, 0)), accept},
 		{"do_check_insn/CALL off != 0", both, prog(mov0, s(0x85, 0, 0, 1, 1), exit), reject(verifier.EINVAL, "BPF_CALL uses reserved fields", 1)},
 		{"check_cond_jmp_op/K with src != 0", both, prog(mov0, s(0x15, 0, 1, 0, 0), exit), reject(verifier.EINVAL, "BPF_JMP/JMP32 uses reserved fields", 1)},
-		{"check_cond_jmp_op/dst read before reserved fields", both, prog(mov0, s(0x15, 2, 1, 0, 0), exit), reject(verifier.EACCES, "R2 !read_ok", 1)},
+		{"check_cond_jmp_op/dst read before reserved fields", []*verifier.Profile{l618, verifier.Linux612, verifier.Linux61}, prog(mov0, s(0x15, 2, 1, 0, 0), exit), reject(verifier.EACCES, "R2 !read_ok", 1)},
+		// 5.10's check_cond_jmp_op checks the source operand first, and so
+		// does the 5.9 code the RFC is on (5.10 itself: the recorded
+		// regression/jmp-x-imm-before-dst of oracle/vm).
+		{"check_cond_jmp_op/reserved fields before dst read", []*verifier.Profile{rfc}, prog(mov0, s(0x15, 2, 1, 0, 0), exit), reject(verifier.EINVAL, "BPF_JMP/JMP32 uses reserved fields", 1)},
+		{"check_cond_jmp_op/X: imm checked before dst read", []*verifier.Profile{rfc}, prog(s(0x1d, 2, 0, 0, 1), exit), reject(verifier.EINVAL, "BPF_JMP/JMP32 uses reserved fields", 0)},
+		{"check_cond_jmp_op/X: dst read before imm", []*verifier.Profile{l618, verifier.Linux612, verifier.Linux61}, prog(s(0x1d, 2, 0, 0, 1), exit), reject(verifier.EACCES, "R2 !read_ok", 0)},
 		{"check_cond_jmp_op/known branch skips the bad path", both, prog(s(0xb7, 0, 0, 0, 1), s(0x15, 0, 0, 1, 1), s(0xbf, 0, 5, 0, 0), exit), accept},
 		{"check_cond_jmp_op/unknown branch explores both", both, prog(mov0, s(0x15, 1, 0, 1, 5), s(0xbf, 0, 5, 0, 0), exit), reject(verifier.EACCES, "R5 !read_ok", 2)},
 		{"check_return_code/R0 not written", both, prog(ld(1, 0, 0, 1, 0), exit), reject(verifier.EACCES, "R0 !read_ok", 2)},
