@@ -603,41 +603,14 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 	hist := st.hist
 	skipFirst := true
 	for {
-		if l.level2() && e.p.Has(FeatPreciseLog) {
+		if l.level2() {
 			l.printf("mark_precise: frame0: last_idx %d first_idx %d subseq_idx %d \n", last, first, subseq)
 		}
-		i := last
-		h := len(hist)
-		for {
-			if skipFirst {
-				skipFirst = false
-			} else {
-				// get_insn_hist_entry: i's entry, if the history has one.
-				var flags uint8
-				var linked uint16
-				if h > 0 && hist[h-1].idx == i {
-					flags, linked = hist[h-1].flags, hist[h-1].linked
-				}
-				var err error
-				if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
-					return err
-				}
-			}
-			if mask == 0 {
-				return nil
-			}
-			subseq = i
-			// get_prev_insn_idx
-			if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
-				break
-			}
-			if h > 0 && hist[h-1].idx == i {
-				i = hist[h-1].prev
-				h--
-			} else {
-				i--
-			}
+		var err error
+		if mask, err = e.backtrackPath(first, last, hist, mask, skipFirst); err != nil || mask == 0 {
+			return err
 		}
+		skipFirst = false
 		parent := st.parent
 		if parent == nil {
 			break
@@ -653,7 +626,7 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			}
 			reg.Precise = true
 		}
-		if l.level2() && e.p.Has(FeatPreciseLog) {
+		if l.level2() {
 			l.printf("mark_precise: frame0: parent state regs=%s stack=: ", regMask(mask))
 			e.printState(&parent.vstate, true)
 		}
@@ -674,13 +647,51 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 	return nil
 }
 
-// backtrackOld models __mark_chain_precision before v6.3 (as in the 5.10
-// and 6.1 sources): the current state is not marked; each state of the
-// path is walked back from its last instruction, logging "last_idx %d
-// first_idx %d" and, per instruction, "regs=%x stack=%llx before"; the
-// parent's registers are marked and logged ("parent didn't have" or
-// "already had"), and the walk stops at the first parent that had every
-// mark already, or at the root (no fallback there).
+// backtrackPath walks one state's path back from last to first through
+// its instruction history (get_prev_insn_idx), running backtrack_insn on
+// each instruction but, with skipFirst, the first (the current one), until
+// the mask is empty; it returns the mask left at first.
+func (e *env) backtrackPath(first, last int, hist []histEntry, mask uint16, skipFirst bool) (uint16, error) {
+	i := last
+	h := len(hist)
+	for {
+		if skipFirst {
+			skipFirst = false
+		} else {
+			// get_insn_hist_entry: i's entry, if the history has one.
+			var flags uint8
+			var linked uint16
+			if h > 0 && hist[h-1].idx == i {
+				flags, linked = hist[h-1].flags, hist[h-1].linked
+			}
+			var err error
+			if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
+				return 0, err
+			}
+		}
+		if mask == 0 {
+			return 0, nil
+		}
+		// get_prev_insn_idx
+		if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
+			return mask, nil
+		}
+		if h > 0 && hist[h-1].idx == i {
+			i = hist[h-1].prev
+			h--
+		} else {
+			i--
+		}
+	}
+}
+
+// backtrackOld models __mark_chain_precision before v6.5 (FeatPreciseLog),
+// as in the 5.10 and 6.1 sources: the current state is not marked; each
+// state of the path is walked back from its last instruction, logging
+// "last_idx %d first_idx %d" and, per instruction, "regs=%x stack=%llx
+// before"; the parent's registers are marked and logged ("parent didn't
+// have" or "already had"), and the walk stops at the first parent that had
+// every mark already, or at the root (no fallback there).
 func (e *env) backtrackOld(start *vstate, mask uint16) error {
 	l := &e.log
 	// Before v5.17 (FeatBacktrackLevel2) at every log level.
@@ -693,36 +704,11 @@ func (e *env) backtrackOld(start *vstate, mask uint16) error {
 		if verbose {
 			l.printf("last_idx %d first_idx %d\n", last, first)
 		}
-		i := last
-		h := len(hist)
-		for {
-			if skipFirst {
-				skipFirst = false
-			} else {
-				var flags uint8
-				var linked uint16
-				if h > 0 && hist[h-1].idx == i {
-					flags, linked = hist[h-1].flags, hist[h-1].linked
-				}
-				var err error
-				if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
-					return err
-				}
-			}
-			if mask == 0 {
-				return nil
-			}
-			// get_prev_insn_idx
-			if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
-				break
-			}
-			if h > 0 && hist[h-1].idx == i {
-				i = hist[h-1].prev
-				h--
-			} else {
-				i--
-			}
+		var err error
+		if mask, err = e.backtrackPath(first, last, hist, mask, skipFirst); err != nil || mask == 0 {
+			return err
 		}
+		skipFirst = false
 		parent := st.parent
 		if parent == nil {
 			return nil

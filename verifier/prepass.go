@@ -179,12 +179,11 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		// 6.12 add_used_map_from_fd: dedupe and the limit, then
 		// check_map_prog_compatibility; the cgroup storage and arena
 		// rules come after the direct value checks.
-		j := e.usedIndex(m)
-		if reused = j >= 0; !reused {
-			if len(e.usedMaps) >= maxUsedMaps {
-				return e.reject(E2BIG, msgMapLimit, maxUsedMaps)
-			}
-			j = len(e.usedMaps)
+		j, err := e.usedMapSlot(m)
+		if err != nil {
+			return err
+		}
+		if reused = j < len(e.usedMaps); !reused {
 			e.useMap(m)
 		}
 		e.aux[i].mapIndex = int32(j)
@@ -245,19 +244,7 @@ func (e *env) resolveLdImm64(i int, s, next insn.Slot) error {
 		if reused {
 			return nil
 		}
-		if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
-			return e.reject(EBUSY, msgCgroupStorage)
-		}
-		if m.Type == btfctx.MapArena {
-			if e.arena != nil {
-				return e.reject(EBUSY, msgArenaOne)
-			}
-			e.arena = m
-			if m.Extra == 0 {
-				return e.reject(EINVAL, msgArenaUserAddr)
-			}
-		}
-		return nil
+		return e.newMapRules(m)
 	}
 	if !p.Has(FeatMapLimitMessage) {
 		// 5.9: dedupe, then the silent limit, then add, then the cgroup
@@ -314,17 +301,28 @@ func (e *env) usedIndex(m *btfctx.Map) int {
 
 // addUsedMap618 models __add_used_map (v6.18).
 func (e *env) addUsedMap618(m *btfctx.Map) (int, error) {
-	if j := e.usedIndex(m); j >= 0 {
-		return j, nil
-	}
-	if len(e.usedMaps) >= maxUsedMaps {
-		return 0, e.reject(E2BIG, msgMapLimit, maxUsedMaps)
+	j, err := e.usedMapSlot(m)
+	if err != nil || j < len(e.usedMaps) {
+		return j, err
 	}
 	if err := e.checkMapProgCompat618(m); err != nil {
 		return 0, err
 	}
 	e.useMap(m)
 	return len(e.usedMaps) - 1, nil
+}
+
+// usedMapSlot is the used_maps index m has or will have: its own when the
+// program used it already, the next one otherwise, past the 64-map limit
+// E2BIG with its message (add_used_map_from_fd, __add_used_map).
+func (e *env) usedMapSlot(m *btfctx.Map) (int, error) {
+	if j := e.usedIndex(m); j >= 0 {
+		return j, nil
+	}
+	if len(e.usedMaps) >= maxUsedMaps {
+		return 0, e.reject(E2BIG, msgMapLimit, maxUsedMaps)
+	}
+	return len(e.usedMaps), nil
 }
 
 // useMap appends m to used_maps, with the reference registers will carry.
@@ -351,6 +349,13 @@ func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
 	if m.Type == btfctx.MapStructOps {
 		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
 	}
+	return e.newMapRules(m)
+}
+
+// newMapRules are the cgroup storage and arena rules for a map the
+// program has not used before: in check_map_prog_compatibility from
+// v6.14, after the direct value checks in 6.12's resolve_pseudo_ldimm64.
+func (e *env) newMapRules(m *btfctx.Map) error {
 	if m.IsCgroupStorage() && !e.assignCgroupStorage(m) {
 		return e.reject(EBUSY, msgCgroupStorage)
 	}
