@@ -16,7 +16,6 @@ import (
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
 	"github.com/verisim/verisim/kernel/vmlinux"
-	"github.com/verisim/verisim/oracle"
 	"github.com/verisim/verisim/oracle/loader"
 	"github.com/verisim/verisim/verifier"
 )
@@ -113,10 +112,7 @@ func TestDifferential(t *testing.T) {
 					continue
 				}
 				compared++
-				k := o.Result
-				want := outcome{k.Verdict.String(), k.Errno.String(), k.Message, k.Insn, oracle.Normalize(k.Log)}
-				got := outcome{sim.Verdict.String(), sim.Errno.String(), sim.Message, sim.Insn, oracle.Normalize(sim.Log)}
-				if d := cmp.Diff(want, got); d != "" {
+				if d := cmp.Diff(fixtures.OutcomeOf(o.Result), fixtures.OutcomeOf(sim)); d != "" {
 					bad++
 					if bad <= 10 {
 						t.Errorf("%s at log level %d disagrees with %s (-kernel +simulator):\n%s\nreproduce: %s, prog type %s, decl %+v",

@@ -10,17 +10,8 @@ import (
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
 	"github.com/verisim/verisim/kernel/vmlinux"
-	"github.com/verisim/verisim/oracle"
 	"github.com/verisim/verisim/verifier"
 )
-
-type outcome struct {
-	Verdict string
-	Errno   string
-	Error   string
-	Insn    int
-	Log     []string
-}
 
 // TestReplay runs every fixture recorded from each older kernel through
 // the simulator under the kernel's profile, with the kernel data shipped
@@ -73,12 +64,7 @@ func TestReplay(t *testing.T) {
 							ok = false
 							break
 						}
-						want := outcome{f.Verdict, f.Errno, f.Error, f.Insn, f.Log}
-						if level == 1 {
-							want.Log = f.Log1
-						}
-						g := outcome{got.Verdict.String(), got.Errno.String(), got.Message, got.Insn, oracle.Normalize(got.Log)}
-						if d := cmp.Diff(want, g); d != "" {
+						if d := cmp.Diff(f.Want(level), fixtures.OutcomeOf(got)); d != "" {
 							ok = false
 							t.Errorf("%s: %s (%s, log level %d): %s\n(-kernel +simulator):\n%s", file, f.Name, f.Release, level, f.Insns, d)
 							break

@@ -16,16 +16,6 @@ import (
 	"github.com/verisim/verisim/verifier/object"
 )
 
-type outcome struct {
-	Verdict, Errno, Message string
-	Insn                    int
-	Log                     []string
-}
-
-func outcomeOf(r verifier.Result) outcome {
-	return outcome{r.Verdict.String(), r.Errno.String(), r.Message, r.Insn, oracle.Normalize(r.Log)}
-}
-
 // liveCompare loads slots with their BTF into the live kernel and the
 // simulator at log levels 2 and 1 and reports a difference; unsupported
 // counts as no answer.
@@ -55,7 +45,7 @@ func liveCompareMsg(t *testing.T, name string, p object.Program, b *btfctx.ProgB
 			t.Logf("%s: %s", name, sim)
 			return "", true
 		}
-		if d := cmp.Diff(outcomeOf(kern), outcomeOf(sim)); d != "" {
+		if d := cmp.Diff(fixtures.OutcomeOf(kern), fixtures.OutcomeOf(sim)); d != "" {
 			t.Errorf("%s at level %d: kernel (-) and simulator (+) differ:\n%s", name, level, d)
 		}
 		msg = kern.Errno.String() + " " + kern.Message
