@@ -62,6 +62,7 @@ const (
 	FeatLogNoDefaults
 	FeatLogNoLiveness
 	FeatLiveRegsLog
+	FeatDFALiveness
 	FeatLinfoFileLine
 	FeatPreciseLog
 	FeatBacktrackLevel2
@@ -85,7 +86,6 @@ const (
 	FeatForgetInheritedPrecise
 	FeatRawTpWritable
 	FeatBTFDeclTag
-	FeatDFALiveness
 	FeatBTFTypeTag
 	FeatBTFEnum64
 	// The RFC's own (never merged).
@@ -101,6 +101,9 @@ const (
 )
 
 const rfcSince = "rfc"
+
+// Profile.feats is a uint64: this fails to compile past 64 features.
+var _ [64 - numFeatures]struct{}
 
 var features = [numFeatures]FeatureInfo{
 	FeatResolveAfterSubprogs: {Name: "resolve-after-subprogs", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
@@ -121,15 +124,15 @@ var features = [numFeatures]FeatureInfo{
 		What: "__add_used_map checks duplicates, the 64-map limit (with a message) and compatibility, the cgroup storage and arena rules included, before the direct value checks; bpf_attr.fd_array_cnt"},
 	FeatAttrTokenFD: {Name: "attr-token-fd", Since: "6.9", Commit: "caf8f28e036c bpf: Add BPF token support to BPF_PROG_LOAD command",
 		What: "bpf_attr's BPF_PROG_LOAD part gained prog_token_fd, so union bpf_attr holds the bytes where fd_array_cnt (v6.14) goes: CHECK_ATTR refuses them with EINVAL instead of bpf_check_uarg_tail_zero with E2BIG"},
-	FeatUsedMapFromFD: {Commit: "9dc182c58b5f bpf: Add a verbose message if map limit is reached", Name: "used-map-from-fd", Since: "6.10",
+	FeatUsedMapFromFD: {Name: "used-map-from-fd", Since: "6.10", Commit: "9dc182c58b5f bpf: Add a verbose message if map limit is reached",
 		What: "add_used_map_from_fd: a new map is deduplicated and counted against the limit (\"The total number of maps per program has reached the limit of 64\") before check_map_prog_compatibility; the cgroup storage and arena rules run after the direct value checks, for a new map only"},
 	FeatNoTracingPrealloc: {Name: "no-tracing-prealloc", Since: "6.1", Commit: "34dd3bad1a6f bpf: Relax the requirement to use preallocated hash maps in tracing progs.",
 		What: "check_map_prog_compatibility no longer refuses (perf_event) or warns about (other tracing types) hash maps that are not preallocated"},
 	FeatCFGStepsOverLdImm64: {Name: "cfg-steps-over-ldimm64", Since: "6.7", Commit: "3feb263bb516 bpf: handle ldimm64 properly in check_cfg()", Backported: []string{"6.1"},
 		What: "check_cfg steps over ld_imm64 second halves and rejects a jump into one"},
-	FeatBackEdgeAnyInsn: {Commit: "10e14e9652bf bpf: fix control-flow graph checking in privileged mode", Name: "back-edge-any-insn", Since: "6.7",
+	FeatBackEdgeAnyInsn: {Name: "back-edge-any-insn", Since: "6.7", Commit: "10e14e9652bf bpf: fix control-flow graph checking in privileged mode",
 		What: "push_insn allows a back-edge from any instruction for bpf_capable (before, only from jumps: loop_ok)"},
-	FeatJANoFallthroughPrune: {Backported: []string{"6.1"}, Commit: "618945fbed50 bpf: remove unnecessary prune and jump points", Name: "ja-no-fallthrough-prune", Since: "6.2",
+	FeatJANoFallthroughPrune: {Name: "ja-no-fallthrough-prune", Since: "6.2", Commit: "618945fbed50 bpf: remove unnecessary prune and jump points", Backported: []string{"6.1"},
 		What: "visit_insn no longer marks the instruction after a BPF_JA a prune point"},
 	FeatGotol: {Name: "gotol", Since: "6.6", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction", Backported: []string{"6.1"},
 		What: "JMP32|JA jumps by imm"},
@@ -149,45 +152,45 @@ var features = [numFeatures]FeatureInfo{
 		What: "check_cond_jmp_op accepts may_goto with off 0 and says \"invalid may_goto imm %d\"; 6.12 refuses off 0 with \"invalid may_goto off %d imm %d\". Present on 6.18.44, absent from the 6.12 source; the commit between them is not pinned down"},
 	FeatArena: {Name: "arena", Since: "6.9", Commit: "317460317a02 bpf: Introduce bpf_arena.",
 		What: "BPF_MAP_TYPE_ARENA and its direct value address"},
-	FeatLogScalarName: {Commit: "7df5072cc05f bpf: Small BPF verifier log improvements", Name: "log-scalar-name", Since: "5.18",
+	FeatLogScalarName: {Name: "log-scalar-name", Since: "5.18", Commit: "7df5072cc05f bpf: Small BPF verifier log improvements",
 		What: "scalars print as \"scalar\", not \"inv\"; id=0 is left out; the bounds are named smin=, umax=, ..."},
-	FeatLogInlineState: {Commit: "0f55f9ed21f9 bpf: Only print scratched registers and stack slots to verifier logs.", Name: "log-inline-state", Since: "5.17",
+	FeatLogInlineState: {Name: "log-inline-state", Since: "5.17", Commit: "0f55f9ed21f9 bpf: Only print scratched registers and stack slots to verifier logs.",
 		What: "only scratched registers print, inline after the instruction and \"; \" (and 2e5766483c8c, right aligned)"},
-	FeatLogNoDefaults: {Commit: "1db747d75b1d bpf: omit default off=0 and imm=0 in register state log", Name: "log-no-defaults", Since: "6.8",
+	FeatLogNoDefaults: {Name: "log-no-defaults", Since: "6.8", Commit: "1db747d75b1d bpf: omit default off=0 and imm=0 in register state log",
 		What: "register states leave out off=0 and imm=0 (\"ctx()\" for \"ctx(off=0,imm=0)\"), name the map, and print numbers as verbose_snum does; the compact scalar ranges of 72f8a1de4a7e (v6.7) print with them"},
-	FeatLogNoLiveness: {Commit: "107e16979905 bpf: disable and remove registers chain based liveness", Name: "log-no-liveness", Since: "6.18",
+	FeatLogNoLiveness: {Name: "log-no-liveness", Since: "6.18", Commit: "107e16979905 bpf: disable and remove registers chain based liveness",
 		What: "register states print without the liveness marks (_w)"},
 	FeatLiveRegsLog: {Name: "live-regs-log", Since: "6.15", Commit: "14c8552db644 bpf: simple DFA-based live registers analysis",
 		What: "level 2 prints \"Live regs before insn:\" and the liveness table"},
-	FeatLinfoFileLine: {Commit: "7cc13adbd057 bpf: emit source code file name and line number in verifier log", Name: "linfo-file-line", Since: "6.9",
+	FeatLinfoFileLine: {Name: "linfo-file-line", Since: "6.9", Commit: "7cc13adbd057 bpf: emit source code file name and line number in verifier log",
 		What: "verbose_linfo prints \"; line @ file:N\", and a line again only when it changes"},
-	FeatPreciseLog: {Commit: "d9439c21a9e4 bpf: improve precision backtrack logging", Name: "precise-log", Since: "6.5",
+	FeatPreciseLog: {Name: "precise-log", Since: "6.5", Commit: "d9439c21a9e4 bpf: improve precision backtrack logging",
 		What: "precision backtracking logs \"mark_precise: frame0: ...\" with subseq_idx, and no longer marks the current state"},
 	FeatBacktrackLevel2: {Name: "backtrack-log-level2", Since: "5.17", Commit: "496f3324048b bpf: Only output backtracking information in log level 2",
 		What: "precision backtracking logs only at log level 2; before, at every level"},
-	FeatImpreciseUnknown: {Backported: []string{"5.10", "6.1"}, Commit: "be2ef8161572 bpf: allow precision tracking for programs with subprogs", Name: "imprecise-unknown", Since: "6.2",
+	FeatImpreciseUnknown: {Name: "imprecise-unknown", Since: "6.2", Commit: "be2ef8161572 bpf: allow precision tracking for programs with subprogs", Backported: []string{"5.10", "6.1"},
 		What: "__mark_reg_unknown leaves scalars imprecise for a privileged loader even with subprograms"},
-	FeatExitRangeMessage: {Commit: "c871d0e00f0e bpf: enforce precise retval range on program exit", Name: "exit-range-message", Since: "6.8",
+	FeatExitRangeMessage: {Name: "exit-range-message", Since: "6.8", Commit: "c871d0e00f0e bpf: enforce precise retval range on program exit",
 		What: "the return-code message prints smin/smax and [lo, hi]; R0 is marked precise (eabe518de533)"},
 	FeatXorRange: {Name: "xor-range", Since: "5.10", Commit: "2921c90d4718 bpf: Fix a verifier failure with xor",
 		What: "scalar_min_max_xor tracks XOR"},
-	FeatShiftRangeUmax: {Commit: "0922c78f592c bpf/verifier: refactor checks for range computation", Name: "shift-range-umax", Since: "6.10",
+	FeatShiftRangeUmax: {Name: "shift-range-umax", Since: "6.10", Commit: "0922c78f592c bpf/verifier: refactor checks for range computation",
 		What: "is_safe_to_compute_dst_reg_range: an ALU32 shift by a constant tests the 64-bit umax"},
-	FeatNegConst: {Commit: "aced132599b3 bpf: Add range tracking for BPF_NEG", Name: "neg-const", Since: "6.17",
+	FeatNegConst: {Name: "neg-const", Since: "6.17", Commit: "aced132599b3 bpf: Add range tracking for BPF_NEG",
 		What: "BPF_NEG of a scalar is tracked (a constant stays constant); before, the result is unknown"},
-	FeatEndConst: {Backported: []string{"6.18"}, Commit: "9d2119984224 bpf: Add bitwise tracking for BPF_END", Name: "end-const", Since: "7.0",
+	FeatEndConst: {Name: "end-const", Since: "7.0", Commit: "9d2119984224 bpf: Add bitwise tracking for BPF_END", Backported: []string{"6.18"},
 		What: "BPF_END/bswap of a constant stays a constant (landed after 6.19; the 6.18.44 this profile is checked on carries it)"},
 	FeatLogFixed: {Name: "log-fixed", Since: "6.4", Commit: "121664093803 bpf: Switch BPF verifier log to be a rotating log by default",
 		What: "BPF_LOG_FIXED is part of BPF_LOG_MASK"},
 	FeatMainFuncArgs: {Name: "main-func-args", Since: "6.8",
 		What: "do_check_common prepares the main program's arguments from its BTF"},
-	FeatJmpPoint: {Backported: []string{"6.1"}, Commit: "bffdeaa8a5af bpf: decouple prune and jump points", Name: "jmp-point", Since: "6.2",
+	FeatJmpPoint: {Name: "jmp-point", Since: "6.2", Commit: "bffdeaa8a5af bpf: decouple prune and jump points", Backported: []string{"6.1"},
 		What: "the jump history is kept only at jump points (is_jmp_point)"},
 	FeatSleepable: {Name: "prog-flag-sleepable", Since: "5.10", Commit: "1e6c62a88215 bpf: Introduce sleepable BPF programs",
 		What: "bpf_prog_load accepts BPF_F_SLEEPABLE"},
 	FeatXDPHasFrags: {Name: "prog-flag-xdp-has-frags", Since: "5.18", Commit: "c2f2cdbeffda bpf: introduce BPF_F_XDP_HAS_FRAGS flag in prog_flags loading the ebpf program",
 		What: "bpf_prog_load accepts BPF_F_XDP_HAS_FRAGS"},
-	FeatProgFlags618: {Commit: "caf8f28e036c bpf: Add BPF token support to BPF_PROG_LOAD command", Name: "prog-flags-618", Since: "6.9",
+	FeatProgFlags618: {Name: "prog-flags-618", Since: "6.9", Commit: "caf8f28e036c bpf: Add BPF token support to BPF_PROG_LOAD command",
 		What: "bpf_prog_load accepts BPF_F_XDP_DEV_BOUND_ONLY (v6.3), BPF_F_TEST_REG_INVARIANTS (v6.8) and BPF_F_TOKEN_FD (caf8f28e036c)"},
 	FeatLdImmSrcFault: {Name: "ldimm-src-fault", Since: "6.18",
 		What: "check_ld_imm rejects an unexpected src_reg with EFAULT \"verifier bug\" (the 5.10 to 6.12 sources say \"bpf verifier is misconfigured\"; the commit between 6.12 and 6.18 is not pinned down)"},
@@ -215,15 +218,15 @@ var features = [numFeatures]FeatureInfo{
 		What: "BPF_PSEUDO_BTF_ID carries the btf id in the two off fields and the address in the imms, decoded by check_ld_imm"},
 	FeatRFCRegArgBeforeOff: {Name: "rfc-reg-arg-before-off", Since: rfcSince, Commit: "bpf: BTF support for __ksym externs (RFC, July 2020, not merged)",
 		What: "check_ld_imm runs check_reg_arg(dst) before the reserved off check"},
-	WalkRanges: {Validated: []string{"6.12", "6.18"}, Name: "walk-ranges",
+	WalkRanges: {Name: "walk-ranges", Validated: []string{"6.12", "6.18"},
 		What: "ALU, moves and branches on scalars that are not constants (tnum and bounds)"},
-	WalkHelperCalls: {Validated: []string{"6.18"}, Name: "walk-helper-calls",
+	WalkHelperCalls: {Name: "walk-helper-calls", Validated: []string{"6.18"},
 		What: "helper calls (check_helper_call) with scalar arguments and results"},
-	WalkAttach: {Validated: []string{"6.18"}, Name: "walk-attach",
+	WalkAttach: {Name: "walk-attach", Validated: []string{"6.18"},
 		What: "expected_attach_type and attach_btf_id"},
 	WalkReadMarks: {Name: "walk-read-marks",
 		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored: not modeled yet, so validated on no kernel; 5.10, 6.1 and 6.12 answer unsupported at their first stored state"},
-	WalkPrecision: {Validated: []string{"6.12", "6.18"}, Name: "walk-precision",
+	WalkPrecision: {Name: "walk-precision", Validated: []string{"6.12", "6.18"},
 		What: "precision backtracking and the state comparison of ranged scalars"},
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -146,48 +147,33 @@ func profileNames() []string {
 	return out
 }
 
-// profiles parses --kernel: one profile for verify and explain, two for
-// diff.
+// profiles parses --kernel: any number for verify (or all, for a matrix of
+// every profile), one for explain and stat, two for diff and stat
+// --compare.
 func (v *verifyFlags) profiles() ([]*verifier.Profile, error) {
+	if v.cmd == "verify" && *v.kernel == "all" {
+		return verifier.Profiles(), nil
+	}
 	names := strings.Split(*v.kernel, ",")
-	if v.cmd == "verify" {
-		// verify takes any number of kernels, or all, and prints a
-		// matrix when there is more than one.
-		if *v.kernel == "all" {
-			return verifier.Profiles(), nil
+	if v.cmd != "verify" {
+		want := 1
+		if v.cmd == "diff" || v.pair {
+			want = 2
 		}
-		var out []*verifier.Profile
-		seen := map[*verifier.Profile]bool{}
-		for _, n := range names {
-			p, err := verifier.ProfileByName(strings.TrimSpace(n))
-			if err != nil {
-				return nil, usageError{err}
+		if len(names) != want {
+			if want == 2 {
+				what := v.cmd
+				if v.cmd == "stat" {
+					what = "stat --compare"
+				}
+				return nil, usagef("--kernel %q: %s compares two profiles, A,B (known: %s)", *v.kernel, what, strings.Join(profileNames(), ", "))
 			}
-			if seen[p] {
-				return nil, usagef("--kernel %q: %s is named twice", *v.kernel, p.Name)
+			hint := ""
+			if v.cmd == "stat" && len(names) == 2 {
+				hint = "; --compare shows two side by side"
 			}
-			seen[p] = true
-			out = append(out, p)
+			return nil, usagef("--kernel %q: want one profile (known: %s)%s", *v.kernel, strings.Join(profileNames(), ", "), hint)
 		}
-		return out, nil
-	}
-	want := 1
-	if v.cmd == "diff" || v.pair {
-		want = 2
-	}
-	if len(names) != want {
-		if want == 2 {
-			what := v.cmd
-			if v.cmd == "stat" {
-				what = "stat --compare"
-			}
-			return nil, usagef("--kernel %q: %s compares two profiles, A,B (known: %s)", *v.kernel, what, strings.Join(profileNames(), ", "))
-		}
-		hint := ""
-		if v.cmd == "stat" && len(names) == 2 {
-			hint = "; --compare shows two side by side"
-		}
-		return nil, usagef("--kernel %q: want one profile (known: %s)%s", *v.kernel, strings.Join(profileNames(), ", "), hint)
 	}
 	var out []*verifier.Profile
 	for _, n := range names {
@@ -195,10 +181,13 @@ func (v *verifyFlags) profiles() ([]*verifier.Profile, error) {
 		if err != nil {
 			return nil, usageError{err}
 		}
+		if slices.Contains(out, p) {
+			if v.cmd == "verify" {
+				return nil, usagef("--kernel %q: %s is named twice", *v.kernel, p.Name)
+			}
+			return nil, usagef("--kernel %q: the two profiles are the same", *v.kernel)
+		}
 		out = append(out, p)
-	}
-	if want == 2 && out[0] == out[1] {
-		return nil, usagef("--kernel %q: the two profiles are the same", *v.kernel)
 	}
 	return out, nil
 }
