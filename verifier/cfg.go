@@ -565,6 +565,11 @@ func (e *env) disasm(i int) string {
 			s.Off = 0
 		}
 	}
+	if s.Code == insn.CodeJA32 && !e.p.Has(FeatGotolDisasm) {
+		// print_bpf_insn before gotol: a JMP32 opcode as a conditional
+		// jump (bpf_jmp_string[BPF_JA >> 4] is "jmp").
+		return fmt.Sprintf("(%02x) if w%d jmp 0x%x goto pc%+d", s.Code, s.Dst, uint32(s.Imm), s.Off)
+	}
 	if s.Code == insn.CodeCall && (s.Src == 0 || !e.p.Has(FeatKfuncCallName)) && s.Src != insn.PseudoCall {
 		// __func_get_name (kernel/bpf/disasm.c) of the profile's kernel:
 		// its own helper table, for src_reg 0 or (before v5.13) any but

@@ -49,6 +49,7 @@ const (
 	FeatBackEdgeAnyInsn
 	FeatJANoFallthroughPrune
 	FeatGotol
+	FeatGotolDisasm
 	FeatMemSX
 	FeatMovSX
 	FeatSDiv
@@ -136,6 +137,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "visit_insn no longer marks the instruction after a BPF_JA a prune point"},
 	FeatGotol: {Name: "gotol", Since: "6.6", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction", Backported: []string{"6.1"},
 		What: "JMP32|JA jumps by imm"},
+	FeatGotolDisasm: {Name: "gotol-disasm", Since: "6.6", Commit: "4cd58e9af8b9 bpf: Support new 32bit offset jmp instruction",
+		What: "print_bpf_insn prints JMP32|JA as \"gotol pc%+d\"; Debian's 6.1.y took the verifier's half of the commit but not disasm.c's, and prints it as a conditional jump, \"if w%d jmp 0x%x goto pc%+d\""},
 	FeatMemSX: {Name: "ldx-memsx", Since: "6.6", Commit: "1f9a1ea821ff bpf: Support new sign-extension load insns",
 		What: "LDX|MEMSX sign-extending loads"},
 	FeatMovSX: {Name: "movsx", Since: "6.6", Commit: "8100928c8814 bpf: Support new sign-extension mov insns",
