@@ -304,3 +304,37 @@ func TestVerifyObject(t *testing.T) {
 		t.Errorf("--program nope: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestVerifyMatrix: verify --kernel all gives one row per kernel, oldest
+// first, per FILE; under --json an object per kernel; a FILE that cannot
+// be read is reported once, not once per kernel.
+func TestVerifyMatrix(t *testing.T) {
+	code, out, errs := runCLI(t, nil, append(tinyFlags("all"), ex+"off-and-r10.bin", ex+"r0-not-written.bin", "/nonexistent")...)
+	want := `file ` + ex + `off-and-r10.bin:
+rfc   reject (EACCES, insn 0): frame pointer is read only
+5.10  reject (EINVAL, insn 0): BPF_LD_IMM64 uses reserved fields
+6.1   reject (EINVAL, insn 0): BPF_LD_IMM64 uses reserved fields
+6.12  reject (EINVAL, insn 0): BPF_LD_IMM64 uses reserved fields
+6.18  reject (EINVAL, insn 0): BPF_LD_IMM64 uses reserved fields
+file ` + ex + `r0-not-written.bin:
+rfc   reject (EACCES, insn 2): R0 !read_ok
+5.10  reject (EACCES, insn 2): R0 !read_ok
+6.1   reject (EACCES, insn 2): R0 !read_ok
+6.12  reject (EACCES, insn 2): R0 !read_ok
+6.18  reject (EACCES, insn 2): R0 !read_ok
+`
+	if code != 2 || out != want || errs != "verisim: open /nonexistent: no such file or directory\n" {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s\nwant exit 2 and:\n%s", code, errs, out, want)
+	}
+	code, out, errs = runCLI(t, nil, append(tinyFlags("6.1,6.18"), "--json", ex+"r0-not-written.bin")...)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if code != 1 || errs != "" || len(lines) != 2 {
+		t.Fatalf("--json: exit %d, stderr %q, %d lines:\n%s", code, errs, len(lines), out)
+	}
+	for i, k := range []string{"6.1", "6.18"} {
+		var got struct{ Kernel, Error string }
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil || got.Kernel != k || got.Error != "R0 !read_ok" {
+			t.Errorf("--json line %d: %v %+v, want kernel %s", i, err, got, k)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -79,15 +78,6 @@ var notForObjects = []struct{ flag, why string }{
 	{"expected-attach-type", "the loader takes it from the section name"},
 	{"attach-btf-id", "the loader resolves the attach target"},
 	{"license", "the object has a license section"},
-}
-
-// targets reads one FILE and returns what to verify in it.
-func (v *verifyFlags) targets(name string, stdin io.Reader, cfg verifier.Config, opts btfctx.Options) ([]target, error) {
-	in, err := readInput(name, *v.format, stdin)
-	if err != nil {
-		return nil, err
-	}
-	return v.targetsOf(in, cfg, opts)
 }
 
 // targetsOf returns what to verify in a FILE already read: the stream, or
@@ -184,20 +174,39 @@ func (v *verifyFlags) fail(stdout io.Writer, err error) (int, error) {
 
 // run verifies every target of every FILE, calling each for each result.
 func (v *verifyFlags) each(files []string, stdin io.Reader, cfg verifier.Config, opts btfctx.Options, rep *reporter, each func(target) error) {
+	v.eachInput(files, stdin, rep, func(in input) {
+		ts, err := v.targetsOf(in, cfg, opts)
+		if err != nil {
+			rep.inputError(in.name, err)
+			return
+		}
+		rep.run(ts, each)
+	})
+}
+
+// eachInput reads each FILE once and hands it to each; a FILE that cannot
+// be read is reported.
+func (v *verifyFlags) eachInput(files []string, stdin io.Reader, rep *reporter, each func(input)) {
 	for _, f := range files {
-		ts, err := v.targets(f, stdin, cfg, opts)
+		in, err := readInput(f, *v.format, stdin)
 		if err != nil {
 			rep.inputError(displayName(f), err)
 			continue
 		}
-		for _, t := range ts {
-			if t.err != nil {
-				rep.inputErrorIn(t, t.err)
-				continue
-			}
-			if err := each(t); err != nil {
-				rep.inputErrorIn(t, err)
-			}
+		each(in)
+	}
+}
+
+// run calls each on every target, reporting a target's own error and
+// each's.
+func (r *reporter) run(ts []target, each func(target) error) {
+	for _, t := range ts {
+		if t.err != nil {
+			r.inputErrorIn(t, t.err)
+			continue
+		}
+		if err := each(t); err != nil {
+			r.inputErrorIn(t, err)
 		}
 	}
 }
@@ -324,16 +333,15 @@ func cmdVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, e
 // verifyMatrix verifies every target under each profile of --kernel and
 // prints, per target, one verdict row per kernel (with --log-level, each
 // kernel's log before its row); under --json, one object per target and
-// kernel. Standard input is read once.
+// kernel. Each FILE is read once; an object is relocated per profile, and
+// what fails under one profile is reported with its name.
 func (v *verifyFlags) verifyMatrix(ss session, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	for _, f := range ss.files {
-		if f == "-" && stdin != nil {
-			b, err := btfctx.ReadLimit(stdin, "standard input", object.MaxObjectSize)
-			if err != nil {
-				return v.fail(stdout, usagef("standard input: %v", err))
-			}
-			stdin = bytes.NewReader(b)
-			break
+	cfgs := make([]verifier.Config, len(ss.ps))
+	opts := make([]btfctx.Options, len(ss.ps))
+	for i, p := range ss.ps {
+		var err error
+		if cfgs[i], opts[i], err = v.config(p); err != nil {
+			return v.fail(stdout, err)
 		}
 	}
 	type row struct {
@@ -341,51 +349,64 @@ func (v *verifyFlags) verifyMatrix(ss session, stdin io.Reader, stdout, stderr i
 		p   *verifier.Profile
 		res verifier.Result
 	}
-	var order []string
-	rows := map[string][]row{}
 	rep := newReporter(v, ss.files, stdout, stderr)
-	for _, p := range ss.ps {
-		cfg, opts, err := v.config(p)
-		if err != nil {
-			return v.fail(stdout, err)
-		}
-		if r, ok := stdin.(*bytes.Reader); ok {
-			r.Seek(0, io.SeekStart)
-		}
-		v.each(ss.files, stdin, cfg, opts, rep, func(t target) error {
-			res, err := verifier.Verify(t.slots, t.cfg)
+	v.eachInput(ss.files, stdin, rep, func(in input) {
+		var order []string
+		rows := map[string][]row{}
+		for i, p := range ss.ps {
+			ts, err := v.targetsOf(in, cfgs[i], opts[i])
 			if err != nil {
-				return err
+				rep.inputError(in.name, kernelErr{p.Name, err})
+				continue
 			}
-			rep.status = worse(rep.status, statusOf(res.Verdict))
-			key := t.file + "\x00" + t.program
-			if _, ok := rows[key]; !ok {
-				order = append(order, key)
+			for j := range ts {
+				if ts[j].err != nil {
+					ts[j].err = kernelErr{p.Name, ts[j].err}
+				}
 			}
-			rows[key] = append(rows[key], row{t, p, res})
-			return nil
-		})
-	}
-	for _, key := range order {
-		rs := rows[key]
-		if *v.json {
+			rep.run(ts, func(t target) error {
+				res, err := verifier.Verify(t.slots, t.cfg)
+				if err != nil {
+					return kernelErr{p.Name, err}
+				}
+				rep.status = worse(rep.status, statusOf(res.Verdict))
+				key := t.program
+				if _, ok := rows[key]; !ok {
+					order = append(order, key)
+				}
+				rows[key] = append(rows[key], row{t, p, res})
+				return nil
+			})
+		}
+		for _, key := range order {
+			rs := rows[key]
+			if *v.json {
+				for _, r := range rs {
+					rep.enc.Encode(toJSON(r.t, r.res))
+				}
+				continue
+			}
+			rs[0].t.header(stdout, rep.manyFiles)
 			for _, r := range rs {
-				if err := rep.enc.Encode(toJSON(r.t, r.res)); err != nil {
-					return 2, err
+				if v.set["log-level"] {
+					fmt.Fprintf(stdout, "kernel %s:\n", r.p.Name)
+					for _, l := range r.res.Log {
+						fmt.Fprintln(stdout, l)
+					}
 				}
+				fmt.Fprintf(stdout, "%-5s %s\n", r.p.Name, r.res.String())
 			}
-			continue
 		}
-		rs[0].t.header(stdout, rep.manyFiles)
-		for _, r := range rs {
-			if v.set["log-level"] {
-				fmt.Fprintf(stdout, "kernel %s:\n", r.p.Name)
-				for _, l := range r.res.Log {
-					fmt.Fprintln(stdout, l)
-				}
-			}
-			fmt.Fprintf(stdout, "%-5s %s\n", r.p.Name, r.res.String())
-		}
-	}
+	})
 	return rep.status, nil
 }
+
+// kernelErr names the profile an error of the matrix came from; it keeps
+// the error's kind (a usage error stays one).
+type kernelErr struct {
+	kernel string
+	err    error
+}
+
+func (e kernelErr) Error() string { return "kernel " + e.kernel + ": " + e.err.Error() }
+func (e kernelErr) Unwrap() error { return e.err }
