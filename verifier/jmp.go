@@ -422,6 +422,9 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 		return false, nil
 	}
 	if !e.p.Has(FeatDFALiveness) && !e.p.Has(WalkReadMarks) {
+		// Nothing is stored under these profiles, so statesEqual and the
+		// precision walk into parent states run only under those with
+		// the DFA liveness (6.18), all of which have WalkPrecision.
 		return false, e.unsupported("a stored state on a kernel whose liveness is by read marks (mark_reg_read, REG_LIVE_READ) is not modeled")
 	}
 	e.total++
@@ -467,17 +470,9 @@ func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 			if !o.Precise {
 				continue
 			}
-			// 6.18: range_within, tnum_in and check_scalar_ids.
-			if !e.p.Has(WalkPrecision) {
-				// The rfc profile as before ranges: an unknown old value
-				// contains anything, otherwise the forms must match.
-				if o.Known != c.Known || o.Value != c.Value || o.Width32 != c.Width32 {
-					if o.Known || o.Width32 {
-						return false
-					}
-				}
-				continue
-			}
+			// 6.18: range_within, tnum_in and check_scalar_ids. (Only
+			// profiles with FeatDFALiveness store states, and they all
+			// have WalkPrecision: see isStateVisited.)
 			// The BPF_ADD_CONST tests of regsafe.
 			if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
 				return false
@@ -686,67 +681,25 @@ func (e *env) backtrackPath(first, last int, hist []histEntry, mask uint16, skip
 }
 
 // backtrackOld models __mark_chain_precision before v6.5 (FeatPreciseLog),
-// as in the 5.10 and 6.1 sources: the current state is not marked; each
-// state of the path is walked back from its last instruction, logging
-// "last_idx %d first_idx %d" and, per instruction, "regs=%x stack=%llx
-// before"; the parent's registers are marked and logged ("parent didn't
-// have" or "already had"), and the walk stops at the first parent that had
-// every mark already, or at the root (no fallback there).
+// as in the 5.10 and 6.1 sources, for a path with no parent state: the
+// current state is not marked; the path is walked back from the current
+// instruction, logging "last_idx %d first_idx %d" and, per instruction,
+// "regs=%x stack=%llx before", and a mask left at the root is dropped (no
+// fallback there).
 func (e *env) backtrackOld(start *vstate, mask uint16) error {
 	l := &e.log
-	// Before v5.17 (FeatBacktrackLevel2) at every log level.
-	verbose := l.level2() || (l.anyLevel() && !e.p.Has(FeatBacktrackLevel2))
-	st := start
-	first, last := st.first, e.insnIdx
-	hist := st.hist
-	skipFirst := true
-	for {
-		if verbose {
-			l.printf("last_idx %d first_idx %d\n", last, first)
-		}
-		var err error
-		if mask, err = e.backtrackPath(first, last, hist, mask, skipFirst); err != nil || mask == 0 {
-			return err
-		}
-		skipFirst = false
-		parent := st.parent
-		if parent == nil {
-			return nil
-		}
-		newMarks := false
-		for r := 0; r < 16; r++ {
-			if mask&(1<<r) == 0 {
-				continue
-			}
-			reg := &parent.regs[r]
-			if reg.Type != regstate.Scalar {
-				mask &^= 1 << r
-				continue
-			}
-			if !reg.Precise {
-				newMarks = true
-			}
-			reg.Precise = true
-		}
-		if verbose {
-			had := "already had"
-			if newMarks {
-				had = "didn't have"
-			}
-			l.printf("parent %s regs=%x stack=0 marks:", had, mask)
-			if e.p.Has(FeatLogInlineState) {
-				e.printState(&parent.vstate, true)
-			} else {
-				e.printState59(&parent.vstate)
-			}
-		}
-		if mask == 0 || !newMarks {
-			return nil
-		}
-		st = &parent.vstate
-		last, first = st.last, st.first
-		hist = st.hist
+	if l.level2() || (l.anyLevel() && !e.p.Has(FeatBacktrackLevel2)) {
+		// Before v5.17 (FeatBacktrackLevel2) at every log level.
+		l.printf("last_idx %d first_idx %d\n", e.insnIdx, start.first)
 	}
+	mask, err := e.backtrackPath(start.first, e.insnIdx, start.hist, mask, true)
+	if err != nil || mask == 0 || start.parent == nil {
+		return err
+	}
+	// The parent states' marks ("parent didn't have regs=%x stack=%llx
+	// marks:" and the walk on) are not modeled: the profiles that log
+	// this way store no state (isStateVisited answers unsupported first).
+	return e.unsupported("precision backtracking into a parent state before v6.5 is not modeled")
 }
 
 // markAllScalarsPrecise models mark_all_scalars_precise (v6.18): every

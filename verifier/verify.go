@@ -128,7 +128,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 		return early(E2BIG, "bpf_prog_load", fmt.Sprintf("insn_cnt %d is not between 1 and %d", len(slots), MaxInsns)), nil
 	}
 	if (cfg.ExpectedAttachType != 0 || cfg.AttachBTFID != 0) && !p.Has(WalkAttach) {
-		msg := "verisim: expected_attach_type and attach_btf_id are not modeled under the rfc profile"
+		msg := "verisim: expected_attach_type and attach_btf_id are not modeled under the " + p.Name + " profile"
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load_check_attach", msg), nil
 	}
 	if !cfg.ProgType.Known() {
