@@ -15,7 +15,6 @@ import (
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
-	"github.com/verisim/verisim/kernel/vmlinux"
 	"github.com/verisim/verisim/oracle/loader"
 	"github.com/verisim/verisim/verifier"
 )
@@ -88,10 +87,7 @@ func TestDifferential(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts, _ := vmlinux.Options(v)
-			opts.LoadBTFFile = func(path string) (*btfctx.BTF, error) {
-				return btfctx.LoadUserBTFFile(filepath.Join("..", "..", "fixtures", path))
-			}
+			opts := simOptions(t, v)
 			compared, outside, skipped, bad := 0, 0, 0, 0
 			for i, r := range refs {
 				o := rep.Outcomes[i]

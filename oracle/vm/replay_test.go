@@ -13,6 +13,21 @@ import (
 	"github.com/verisim/verisim/verifier"
 )
 
+// simOptions are the simulator's kernel data for kernel v: the data
+// shipped for its profile, and the fixtures package's user BTF, which the
+// generators' Decls name.
+func simOptions(t *testing.T, v string) btfctx.Options {
+	t.Helper()
+	opts, ok := vmlinux.Options(v)
+	if !ok {
+		t.Fatalf("no kernel data shipped for %s", v)
+	}
+	opts.LoadBTFFile = func(path string) (*btfctx.BTF, error) {
+		return btfctx.LoadUserBTFFile(filepath.Join("..", "..", "fixtures", path))
+	}
+	return opts
+}
+
 // TestReplay runs every fixture recorded from each older kernel through
 // the simulator under the kernel's profile, with the kernel data shipped
 // for it, at log levels 2 and 1, without booting anything. A fixture the
@@ -26,14 +41,7 @@ func TestReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts, ok := vmlinux.Options(v)
-			if !ok {
-				t.Fatalf("no kernel data shipped for %s", v)
-			}
-			// The Decls name the fixtures package's user BTF.
-			opts.LoadBTFFile = func(path string) (*btfctx.BTF, error) {
-				return btfctx.LoadUserBTFFile(filepath.Join("..", "..", "fixtures", path))
-			}
+			opts := simOptions(t, v)
 			byFile, err := fixtures.LoadDir(filepath.Join("testdata", v))
 			if err != nil {
 				t.Fatal(err)
