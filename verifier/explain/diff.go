@@ -20,32 +20,54 @@ type Change struct {
 	What    string `json:"what"`
 }
 
-// The changes between the RFC's kernel and 6.18 that bear on ld_imm64.
+// kernelChange is a Change and the profile features it is about: a diff
+// names it only when its two profiles differ in one of them (nil: in their
+// opcode tables).
+type kernelChange struct {
+	Change
+	features []verifier.Feature
+}
+
+// in reports whether the change lies between profiles a and b.
+func (c kernelChange) in(a, b *verifier.Profile) bool {
+	if c.features == nil {
+		return *a.Table != *b.Table // chInsnSet
+	}
+	for _, f := range c.features {
+		if a.Has(f) != b.Has(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// The changes between the RFC's kernel and 6.18 that bear on ld_imm64; a
+// diff of two profiles names those between them.
 var (
-	chPseudoBTFID = Change{"v5.10", "4976b718c355", "bpf: Introduce pseudo_btf_id",
-		"the btf id moved from the offs to imm; the kernel finds the address in kallsyms, checks the kind, and resolve_pseudo_ldimm64 (renamed from replace_map_fd_with_map_ptr) moved after check_subprogs"}
-	chModuleKsyms = Change{"v5.12", "541c3bad8dc5", "bpf: Support BPF ksym variables in kernel modules",
-		"insn[1].imm of a BTF_ID load became the fd of a module's BTF object (0 for vmlinux)"}
-	chKfunc = Change{"v6.4", "58aa2afbb1e6", "bpf: Allow ld_imm64 instruction to point to kfunc.",
-		"BTF_KIND_FUNC ids are accepted and yield rdonly_mem(sz=0)"}
-	chCheckCFG = Change{"v6.7", "3feb263bb516", "bpf: handle ldimm64 properly in check_cfg()",
-		"check_cfg steps over ld_imm64 second halves and rejects a jump into one"}
-	chPseudoFunc = Change{"v5.13", "69c087ba6225", "bpf: Add bpf_for_each_map_elem() helper",
-		"BPF_PSEUDO_FUNC (src_reg 4) loads a callback's address"}
-	chFdIdx = Change{"v5.14", "387544bfa291", "bpf: Introduce fd_idx",
-		"BPF_PSEUDO_MAP_IDX(_VALUE) (src_reg 5, 6) and bpf_attr.fd_array"}
-	chFdArrayCnt = Change{"v6.14", "", "bpf: fd_array_cnt series (Anton Protopopov)",
-		"process_fd_array; __add_used_map checks duplicates, the 64-map limit (now with a message) and compatibility before the direct value checks"}
-	chAtomics = Change{"v5.12", "", "bpf: atomics series (Brendan Jackman)",
-		"the STX reserved-field check moved from the pre-pass into do_check"}
-	chRFCOrder = Change{"RFC", "", "bpf: BTF support for __ksym externs (not merged)",
-		"the RFC ran check_reg_arg before the off check in check_ld_imm; the merged kernel kept the off check first"}
-	chInsnSet = Change{"v6.4-v6.9", "", "new instructions",
-		"gotol (JMP32|JA, v6.4); sign-extending loads and moves, sdiv/smod, bswap (v6.6); may_goto (v6.9)"}
-	chLog = Change{"v5.17-v6.18", "107e16979905", "verifier log rework",
-		"scalars print as scalar, only scratched registers print, states go inline after ';', and 6.18 dropped the liveness marks"}
-	chNotNull = Change{"v5.x-v6.x", "", "reg_not_null",
-		"map pointers and read-only memory count as non-NULL: comparing them with 0 follows one branch"}
+	chPseudoBTFID = kernelChange{Change{"v5.10", "4976b718c355", "bpf: Introduce pseudo_btf_id",
+		"the btf id moved from the offs to imm; the kernel finds the address in kallsyms, checks the kind, and resolve_pseudo_ldimm64 (renamed from replace_map_fd_with_map_ptr) moved after check_subprogs"}, []verifier.Feature{verifier.FeatResolveAfterSubprogs}}
+	chModuleKsyms = kernelChange{Change{"v5.12", "541c3bad8dc5", "bpf: Support BPF ksym variables in kernel modules",
+		"insn[1].imm of a BTF_ID load became the fd of a module's BTF object (0 for vmlinux)"}, []verifier.Feature{verifier.FeatKsymModuleBTF}}
+	chKfunc = kernelChange{Change{"v6.4", "58aa2afbb1e6", "bpf: Allow ld_imm64 instruction to point to kfunc.",
+		"BTF_KIND_FUNC ids are accepted and yield rdonly_mem(sz=0)"}, []verifier.Feature{verifier.FeatKsymFunc}}
+	chCheckCFG = kernelChange{Change{"v6.7", "3feb263bb516", "bpf: handle ldimm64 properly in check_cfg()",
+		"check_cfg steps over ld_imm64 second halves and rejects a jump into one"}, []verifier.Feature{verifier.FeatCFGStepsOverLdImm64}}
+	chPseudoFunc = kernelChange{Change{"v5.13", "69c087ba6225", "bpf: Add bpf_for_each_map_elem() helper",
+		"BPF_PSEUDO_FUNC (src_reg 4) loads a callback's address"}, []verifier.Feature{verifier.FeatPseudoFunc}}
+	chFdIdx = kernelChange{Change{"v5.14", "387544bfa291", "bpf: Introduce fd_idx",
+		"BPF_PSEUDO_MAP_IDX(_VALUE) (src_reg 5, 6) and bpf_attr.fd_array"}, []verifier.Feature{verifier.FeatMapIdx}}
+	chFdArrayCnt = kernelChange{Change{"v6.14", "", "bpf: fd_array_cnt series (Anton Protopopov)",
+		"process_fd_array; __add_used_map checks duplicates, the 64-map limit (now with a message) and compatibility before the direct value checks"}, []verifier.Feature{verifier.FeatMapLimitMessage}}
+	chAtomics = kernelChange{Change{"v5.12", "", "bpf: atomics series (Brendan Jackman)",
+		"the STX reserved-field check moved from the pre-pass into do_check"}, []verifier.Feature{verifier.FeatAtomics}}
+	chRFCOrder = kernelChange{Change{"RFC", "", "bpf: BTF support for __ksym externs (not merged)",
+		"the RFC ran check_reg_arg before the off check in check_ld_imm; the merged kernel kept the off check first"}, []verifier.Feature{verifier.FeatRFCRegArgBeforeOff}}
+	chInsnSet = kernelChange{Change{"v6.6-v6.9", "", "new instructions",
+		"gotol (JMP32|JA), sign-extending loads and moves, sdiv/smod, bswap (v6.6); may_goto (v6.9)"}, nil}
+	chLog = kernelChange{Change{"v5.17-v6.18", "107e16979905", "verifier log rework",
+		"scalars print as scalar, only scratched registers print, states go inline after ';', and 6.18 dropped the liveness marks"}, []verifier.Feature{verifier.FeatLogScalarName, verifier.FeatLogInlineState, verifier.FeatLogNoDefaults, verifier.FeatLogNoLiveness, verifier.FeatLiveRegsLog}}
+	chNotNull = kernelChange{Change{"v5.x-v6.x", "", "reg_not_null",
+		"map pointers and read-only memory count as non-NULL: comparing them with 0 follows one branch"}, []verifier.Feature{verifier.FeatNotNullMapPtr}}
 )
 
 // Side is one profile's verdict.
@@ -247,7 +269,7 @@ func (c *comparison) diff(slots []insn.Slot, ctx *btfctx.Context) Diff {
 			}
 		}
 	}
-	d.Changes = changes(slots, ctx, c.res, d.Same)
+	d.Changes = changes(slots, ctx, c.ps, c.res, d.Same)
 	if d.Changes == nil {
 		d.Changes = []Change{}
 	}
@@ -262,15 +284,18 @@ func orDash(s string) string {
 }
 
 // changes names the kernel changes that bear on this stream's differences.
-func changes(slots []insn.Slot, ctx *btfctx.Context, res [2]verifier.Result, same bool) []Change {
+func changes(slots []insn.Slot, ctx *btfctx.Context, ps [2]*verifier.Profile, res [2]verifier.Result, same bool) []Change {
 	var out []Change
-	add := func(c Change) {
+	add := func(c kernelChange) {
+		if !c.in(ps[0], ps[1]) {
+			return
+		}
 		for _, x := range out {
 			if x.Title == c.Title {
 				return
 			}
 		}
-		out = append(out, c)
+		out = append(out, c.Change)
 	}
 	msgs := res[0].Message + "\n" + res[1].Message
 	for i := 0; i+1 < len(slots); i++ {

@@ -3,6 +3,7 @@ package explain_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,6 +70,39 @@ func TestDiffChanges(t *testing.T) {
 	}
 	if len(d.Changes) != 1 || d.Changes[0].Version != "RFC" {
 		t.Errorf("changes = %+v, want the RFC's reordering", d.Changes)
+	}
+}
+
+// TestDiffChangesBetweenProfiles: a diff names only the changes that lie
+// between its two profiles: a BTF_ID load with a module BTF fd names
+// pseudo_btf_id (v5.10) and module ksyms (v5.12) from rfc to 6.18, module
+// ksyms alone from 5.10 to 6.12, and neither from 6.12 to 6.18.
+func TestDiffChangesBetweenProfiles(t *testing.T) {
+	slots := []insn.Slot{{Code: 0x18, Dst: 1, Src: insn.PseudoBTFID, Imm: 1}, {Imm: 150}, {Code: 0xb7}, {Code: 0x95}}
+	titles := func(a, b *verifier.Profile) []string {
+		d, err := explain.BuildDiff(slots, cfg(t, a), a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range d.Changes {
+			if c.Version != "v5.17-v6.18" { // the log rework, named when nothing else is
+				out = append(out, c.Title)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		a, b *verifier.Profile
+		want []string
+	}{
+		{verifier.RFC, verifier.Linux618, []string{"bpf: Introduce pseudo_btf_id", "bpf: Support BPF ksym variables in kernel modules"}},
+		{verifier.Linux510, verifier.Linux612, []string{"bpf: Support BPF ksym variables in kernel modules"}},
+		{verifier.Linux612, verifier.Linux618, nil},
+	} {
+		if got := titles(tc.a, tc.b); !slices.Equal(got, tc.want) {
+			t.Errorf("%s against %s: changes %q, want %q", tc.a.Name, tc.b.Name, got, tc.want)
+		}
 	}
 }
 
