@@ -257,9 +257,37 @@ func Features() []Feature {
 	return out
 }
 
+// FeatureSet is a set of features.
+type FeatureSet uint64
+
+// Has reports whether f is in the set.
+func (s FeatureSet) Has(f Feature) bool { return f < numFeatures && s&(1<<f) != 0 }
+
+// List returns the set's features, in order.
+func (s FeatureSet) List() []Feature {
+	var out []Feature
+	for f := Feature(0); f < numFeatures; f++ {
+		if s.Has(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (s FeatureSet) String() string {
+	names := make([]string, 0, numFeatures)
+	for _, f := range s.List() {
+		names = append(names, f.String())
+	}
+	return strings.Join(names, ",")
+}
+
 // Has reports whether the profile's kernel has every one of fs.
 func (p *Profile) Has(fs ...Feature) bool {
 	for _, f := range fs {
+		if p.trace != nil {
+			*p.trace |= 1 << f
+		}
 		if p.feats&(1<<f) == 0 {
 			return false
 		}
@@ -268,15 +296,23 @@ func (p *Profile) Has(fs ...Feature) bool {
 }
 
 // Features lists the profile's features, in order.
-func (p *Profile) Features() []Feature {
-	var out []Feature
-	for f := Feature(0); f < numFeatures; f++ {
-		if p.Has(f) {
-			out = append(out, f)
-		}
-	}
-	return out
+func (p *Profile) Features() []Feature { return p.feats.List() }
+
+// Variant returns a copy of p whose features in fs are those of like, the
+// rest p's: a kernel that never ran, to ask what one feature changes (the
+// rfc profile with 5.10's pass order, say). Its name is p's with "~" and
+// like's.
+func (p *Profile) Variant(fs FeatureSet, like *Profile) *Profile {
+	v := *p
+	v.Name = p.Name + "~" + like.Name
+	v.feats = p.feats&^fs | like.feats&fs
+	v.trace = nil
+	v.Table = opcodeTable(&v)
+	return &v
 }
+
+// FeatureSet returns the profile's features as a set.
+func (p *Profile) FeatureSet() FeatureSet { return p.feats }
 
 // versionKey orders "X.Y" versions; it is -1 for anything else.
 func versionKey(v string) int {

@@ -20,8 +20,9 @@ type Profile struct {
 	// Table is the set of opcodes bpf_opcode_in_insntable accepts.
 	Table *[256]bool
 
-	feats     uint64
-	helperIDs int32 // __BPF_FUNC_MAX_ID, or 0: not counted
+	feats     FeatureSet
+	helperIDs int32       // __BPF_FUNC_MAX_ID, or 0: not counted
+	trace     *FeatureSet // Verify's copy records what Has consulted
 }
 
 // RFC is the July 2020 bpf-next verifier (v5.8/v5.9) with Hao Luo's RFC

@@ -1,0 +1,111 @@
+package vm
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/verifier"
+)
+
+// TestRFCAgainst510 checks the rfc profile (5.9 and the RFC) against the
+// recordings of 5.10, the nearest kernel that ran, at log levels 2 and 1.
+// Where rfc gives 5.10's answer exactly, the stream agrees. Where it does
+// not, the difference must come from features the two profiles differ in
+// (the RFC's BTF_ID encoding, the pre-pass order, xor ranges, ...): rfc
+// with the features its answer consulted set as 5.10 has them
+// (Profile.Variant, repeated while the answer consults more) must give
+// 5.10's answer. A difference no feature explains is a failure. Helper
+// calls are left out: 5.9's helper table is not counted.
+func TestRFCAgainst510(t *testing.T) {
+	opts := simOptions(t, "5.10")
+	differ := verifier.RFC.FeatureSet() ^ verifier.Linux510.FeatureSet()
+	byFile, err := fixtures.LoadDir(filepath.Join("testdata", "5.10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	agree, explained, calls, outside, variantOutside := 0, 0, 0, 0, 0
+	for file, fs := range byFile {
+		for _, f := range fs {
+			pt, err := verifier.ParseProgType(f.ProgType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slots, err := f.Slots()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hasHelperCall(slots) {
+				calls++
+				continue
+			}
+			ctx, err := btfctx.New(f.Decl, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var consulted verifier.FeatureSet
+			run := func(p *verifier.Profile, level verifier.LogLevel) verifier.Result {
+				r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: level, Consulted: &consulted})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			}
+			same, unsupported := true, false
+			for _, level := range []verifier.LogLevel{2, 1} {
+				r := run(verifier.RFC, level)
+				if r.Verdict == verifier.Unsupported {
+					unsupported = true
+					break
+				}
+				if cmp.Equal(f.Want(level), fixtures.OutcomeOf(r)) {
+					continue
+				}
+				same = false
+				p, toggled := verifier.RFC, verifier.FeatureSet(0)
+				for d := consulted & differ; d&^toggled != 0; d = consulted & differ {
+					toggled |= d
+					p = verifier.RFC.Variant(toggled, verifier.Linux510)
+					r = run(p, level)
+				}
+				if r.Verdict == verifier.Unsupported {
+					variantOutside++ // the variant's path leaves the model
+					continue
+				}
+				if d := cmp.Diff(f.Want(level), fixtures.OutcomeOf(r)); d != "" {
+					t.Errorf("%s: %s (log level %d): rfc with 5.10's %s still answers otherwise than 5.10: %s\n(-5.10 +%s):\n%s", file, f.Name, level, toggled, f.Insns, p.Name, d)
+				}
+			}
+			switch {
+			case unsupported:
+				outside++
+			case same:
+				agree++
+			default:
+				explained++
+			}
+		}
+	}
+	if agree < 300 {
+		t.Errorf("%d streams agree, want at least 300", agree)
+	}
+	msg := fmt.Sprintf("rfc against 5.10: %d agree, %d differ by features they differ in (%s; %d answers of the variant outside the model), %d call helpers, %d outside the model", agree, explained, differ, variantOutside, calls, outside)
+	t.Log(msg)
+	if !t.Failed() {
+		fmt.Println(msg)
+	}
+}
+
+func hasHelperCall(slots []insn.Slot) bool {
+	for _, s := range slots {
+		if s.Code == insn.CodeCall {
+			return true
+		}
+	}
+	return false
+}
