@@ -285,9 +285,6 @@ func (s FeatureSet) String() string {
 // Has reports whether the profile's kernel has every one of fs.
 func (p *Profile) Has(fs ...Feature) bool {
 	for _, f := range fs {
-		if p.trace != nil {
-			*p.trace |= 1 << f
-		}
 		if p.feats&(1<<f) == 0 {
 			return false
 		}
@@ -306,7 +303,6 @@ func (p *Profile) Variant(fs FeatureSet, like *Profile) *Profile {
 	v := *p
 	v.Name = p.Name + "~" + like.Name
 	v.feats = p.feats&^fs | like.feats&fs
-	v.trace = nil
 	v.Table = opcodeTable(&v)
 	return &v
 }

@@ -57,31 +57,23 @@ func TestFeatureTable(t *testing.T) {
 	}
 }
 
-// TestConsultedAndVariant: Config.Consulted holds the features an answer
-// looked at, and a Variant with another profile's values for them gives
-// that profile's answer.
-func TestConsultedAndVariant(t *testing.T) {
+// TestVariant: a Variant takes another profile's values for the features
+// named and keeps its own for the rest, and gives that profile's answer
+// where those features decide it.
+func TestVariant(t *testing.T) {
 	// r10 as the ld_imm64's dst with off 1: the RFC checks the register
 	// first (frame pointer is read only), 5.10 the off (reserved fields).
 	slots := []insn.Slot{{Code: 0x18, Dst: 10, Off: 1, Imm: 1}, {}, {Code: 0xb7}, {Code: 0x95}}
-	var used FeatureSet
-	r, err := Verify(slots, Config{Profile: RFC, ProgType: SocketFilter, Consulted: &used})
-	if err != nil || r.Message != "frame pointer is read only" {
-		t.Fatalf("rfc: %v %+v", err, r)
-	}
-	if !used.Has(FeatRFCRegArgBeforeOff) || used.Has(FeatMayGoto) {
-		t.Errorf("consulted %s: want rfc-reg-arg-before-off and not may-goto", used)
-	}
-	v := RFC.Variant(used&(RFC.FeatureSet()^Linux510.FeatureSet()), Linux510)
-	// The consulted differences come from 5.10; the rest stay the RFC's.
-	if v.Name != "rfc~5.10" || v.Has(FeatRFCRegArgBeforeOff) || !v.Has(FeatResolveAfterSubprogs) || v.Has(FeatRFCBTFIDInOffs) == used.Has(FeatRFCBTFIDInOffs) {
+	v := RFC.Variant(1<<FeatRFCRegArgBeforeOff, Linux510)
+	if v.Name != "rfc~5.10" || v.Has(FeatRFCRegArgBeforeOff) || !v.Has(FeatRFCBTFIDInOffs) || v.Has(FeatResolveAfterSubprogs) {
 		t.Errorf("variant %s: features %s", v.Name, v.FeatureSet())
 	}
-	r, err = Verify(slots, Config{Profile: v, ProgType: SocketFilter})
-	if err != nil || r.Message != "BPF_LD_IMM64 uses reserved fields" {
-		t.Errorf("variant: %v %+v", err, r)
-	}
-	if r, _ := Verify(slots, Config{Profile: RFC, ProgType: SocketFilter}); r.Message != "frame pointer is read only" {
-		t.Errorf("the variant changed RFC: %+v", r)
+	for _, tc := range []struct {
+		p    *Profile
+		want string
+	}{{RFC, "frame pointer is read only"}, {v, "BPF_LD_IMM64 uses reserved fields"}, {Linux510, "BPF_LD_IMM64 uses reserved fields"}} {
+		if r, err := Verify(slots, Config{Profile: tc.p, ProgType: SocketFilter}); err != nil || r.Message != tc.want {
+			t.Errorf("%s: %v %q, want %q", tc.p.Name, err, r.Message, tc.want)
+		}
 	}
 }

@@ -21,8 +21,7 @@ type Profile struct {
 	Table *[256]bool
 
 	feats     FeatureSet
-	helperIDs int32       // __BPF_FUNC_MAX_ID, or 0: not counted
-	trace     *FeatureSet // Verify's copy records what Has consulted
+	helperIDs int32 // __BPF_FUNC_MAX_ID, or 0: not counted
 }
 
 // RFC is the July 2020 bpf-next verifier (v5.8/v5.9) with Hao Luo's RFC

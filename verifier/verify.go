@@ -32,10 +32,6 @@ type Config struct {
 	// KeepStates records the register state before and after every
 	// processed instruction in Result.Steps.
 	KeepStates bool
-	// Consulted, when set, receives the profile's features the answer
-	// consulted, had or not: a profile that differs from this one in none
-	// of them answers the same (given the same kernel data).
-	Consulted *FeatureSet
 	// Explain records every check the verifier makes in Result.Checks.
 	Explain bool
 	// ExpectedAttachType is bpf_attr.expected_attach_type (enum
@@ -83,17 +79,6 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if p == nil {
 		p = Default
 	}
-	if cfg.Consulted != nil {
-		// A copy of the profile that records the features consulted.
-		*cfg.Consulted = 0
-		traced := *p
-		traced.trace = cfg.Consulted
-		p = &traced
-	}
-	return verify(slots, cfg, p)
-}
-
-func verify(slots []insn.Slot, cfg Config, p *Profile) (Result, error) {
 	ctx := cfg.Env
 	if ctx == nil {
 		ctx = btfctx.Empty()
