@@ -9,6 +9,7 @@ import (
 
 	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
+	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/kernel/vmlinux"
 	"github.com/verisim/verisim/verifier"
 )
@@ -26,6 +27,24 @@ func simOptions(t *testing.T, v string) btfctx.Options {
 		return btfctx.LoadUserBTFFile(filepath.Join("..", "..", "fixtures", path))
 	}
 	return opts
+}
+
+// load decodes a recorded fixture: its program type, slots and fds.
+func load(t *testing.T, f fixtures.Fixture, opts btfctx.Options) (verifier.ProgType, []insn.Slot, *btfctx.Context) {
+	t.Helper()
+	pt, err := verifier.ParseProgType(f.ProgType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots, err := f.Slots()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := btfctx.New(f.Decl, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pt, slots, ctx
 }
 
 // TestReplay runs every fixture recorded from each older kernel through
@@ -49,18 +68,7 @@ func TestReplay(t *testing.T) {
 			agree, outside := 0, 0
 			for file, fs := range byFile {
 				for _, f := range fs {
-					pt, err := verifier.ParseProgType(f.ProgType)
-					if err != nil {
-						t.Fatal(err)
-					}
-					slots, err := f.Slots()
-					if err != nil {
-						t.Fatal(err)
-					}
-					ctx, err := btfctx.New(f.Decl, opts)
-					if err != nil {
-						t.Fatal(err)
-					}
+					pt, slots, ctx := load(t, f, opts)
 					ok := true
 					for _, level := range []verifier.LogLevel{2, 1} {
 						got, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: pt, ProgFlags: f.ProgFlags, Env: ctx, LogLevel: level})

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/fixtures"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/verifier"
@@ -33,21 +32,10 @@ func TestRFCAgainst510(t *testing.T) {
 	agree, explained, calls, outside, variantOutside := 0, 0, 0, 0, 0
 	for file, fs := range byFile {
 		for _, f := range fs {
-			pt, err := verifier.ParseProgType(f.ProgType)
-			if err != nil {
-				t.Fatal(err)
-			}
-			slots, err := f.Slots()
-			if err != nil {
-				t.Fatal(err)
-			}
+			pt, slots, ctx := load(t, f, opts)
 			if hasHelperCall(slots) {
 				calls++
 				continue
-			}
-			ctx, err := btfctx.New(f.Decl, opts)
-			if err != nil {
-				t.Fatal(err)
 			}
 			run := func(p *verifier.Profile, level verifier.LogLevel) fixtures.Outcome {
 				r, err := verifier.Verify(slots, verifier.Config{Profile: p, ProgType: pt, Env: ctx, LogLevel: level})
