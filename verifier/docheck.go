@@ -15,9 +15,10 @@ import (
 type histEntry struct {
 	idx, prev int
 	flags     uint8
-	// linked is linked_regs: the registers a comparison found sharing
-	// a scalar id (collect_linked_regs), as a mask of frame 0's.
-	linked uint16
+	spi       uint8 // the stack slot of a histStackAccess
+	// linked is linked_regs: the registers and slots a comparison found
+	// sharing a scalar id (collect_linked_regs).
+	linked linkSet
 }
 
 // History flags (INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK,
@@ -33,6 +34,7 @@ const (
 // bpf_verifier_state with frame[0]).
 type vstate struct {
 	regs   [11]regstate.Reg
+	stack  []regstate.StackSlot // allocated_stack / BPF_REG_SIZE slots of frame 0
 	parent *storedState
 	first  int // first_insn_idx
 	last   int // last_insn_idx
@@ -42,6 +44,7 @@ type vstate struct {
 func (s *vstate) clone() *vstate {
 	c := *s
 	c.hist = append([]histEntry(nil), s.hist...)
+	c.stack = append([]regstate.StackSlot(nil), s.stack...)
 	return &c
 }
 
@@ -77,7 +80,7 @@ func (e *env) doCheckMain() error {
 	st.regs[1] = regstate.Reg{Type: regstate.PtrToCtx, Known: true}
 	st.regs[10] = regstate.Reg{Type: regstate.PtrToStack, Known: true}
 	e.cur = st
-	e.scratched = 0xffff
+	e.scratched, e.scratchedStack = 0xffff, ^uint64(0)
 	e.inDoCheck = true
 	e.prevLinfo = -1 // do_check_common
 	if e.p.Has(FeatMainFuncArgs) {
@@ -150,9 +153,15 @@ func (e *env) doCheck() error {
 			from := prev
 			prev = idx
 			e.at = idx
+			if e.p.Has(FeatStackLiveness) {
+				e.liveResetWrites(idx)
+			}
 			next, done, err := e.doCheckInsn(idx)
 			if err != nil {
 				return err
+			}
+			if e.p.Has(FeatStackLiveness) {
+				e.liveCommitWrites()
 			}
 			if e.cfg.KeepStates {
 				st := Step{Insn: idx, Prev: from, Before: e.before, Regs: e.cur.regs}
@@ -169,8 +178,12 @@ func (e *env) doCheck() error {
 		if !exit {
 			continue
 		}
-		// process_bpf_exit
-		e.scratched = 0xffff
+		// process_bpf_exit: mark_verifier_state_scratched,
+		// update_branch_counts, bpf_update_live_stack, pop_stack.
+		e.scratched, e.scratchedStack = 0xffff, ^uint64(0)
+		if e.p.Has(FeatStackLiveness) {
+			e.liveUpdate()
+		}
 		if len(e.stack) == 0 {
 			return nil
 		}
@@ -221,7 +234,7 @@ func (e *env) printBeforeInsn(idx, prev int) {
 		e.doPrint = false
 	}
 	if l.anyLevel() {
-		if e.scratched != 0 {
+		if e.scratched != 0 || e.scratchedStack != 0 {
 			e.printInsnState()
 		}
 		e.verboseLinfo(idx, "; ")
@@ -247,9 +260,11 @@ func (e *env) printInsnState() {
 	e.printState(e.cur, false)
 }
 
-// printState models print_verifier_state (v6.18) for frame 0 without
-// stack slots; before FeatLogNoLiveness, print_liveness adds "_w" to a
-// register written since the last checkpoint.
+// printState models print_verifier_state (v6.18) for frame 0: the
+// registers, then the stack slots that were written (only the scratched
+// ones unless all). Before FeatLogNoLiveness, print_liveness adds "_w" to
+// a register written since the last checkpoint; stack slots are walked
+// only under WalkStack, the profiles that write them.
 func (e *env) printState(st *vstate, all bool) {
 	live := !e.p.Has(FeatLogNoLiveness)
 	for i, r := range st.regs {
@@ -262,9 +277,21 @@ func (e *env) printState(st *vstate, all bool) {
 		}
 		e.log.printf(" R%d%s=%s", i, w, e.p.FormatReg(r))
 	}
+	for i := range st.stack {
+		slot := &st.stack[i]
+		if (!all && e.scratchedStack&(1<<i) == 0) || !slot.Valid() {
+			continue
+		}
+		e.log.printf(" fp%d=%s", -(i+1)*regstate.RegSize, slot.TypeChars())
+		if slot.IsSpilled() {
+			// STACK_DYNPTR, STACK_ITER and STACK_IRQ_FLAG are never
+			// written here.
+			e.log.write(e.p.FormatReg(slot.Spilled))
+		}
+	}
 	e.log.write("\n")
 	if !all {
-		e.scratched = 0
+		e.scratched, e.scratchedStack = 0, 0
 	}
 }
 
@@ -294,17 +321,32 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		e.fn = "check_alu_op"
 		return idx + 1, false, e.checkALU(s)
 	case insn.ClassLDX:
-		return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
+		// The reserved fields were checked in the pre-pass.
+		if !e.p.Has(WalkStack) {
+			return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
+		}
+		e.fn = "check_load_mem"
+		return idx + 1, false, e.checkLoadMem(idx, s)
 	case insn.ClassSTX:
 		if e.p.Has(FeatAtomics) && s.Mode() != insn.ModeATOMIC && (s.Mode() != insn.ModeMEM || s.Imm != 0) {
 			return 0, false, e.reject(EINVAL, msgSTXReserved)
 		}
-		return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+		if !e.p.Has(WalkStack) {
+			return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+		}
+		if s.Mode() == insn.ModeATOMIC {
+			return 0, false, e.unsupported("atomic memory operations (check_atomic) are not modeled: %s", e.disasm(idx))
+		}
+		e.fn = "check_store_reg"
+		return idx + 1, false, e.checkStoreReg(idx, s)
 	case insn.ClassST:
 		if s.Mode() != insn.ModeMEM || s.Src != 0 {
 			return 0, false, e.reject(EINVAL, msgSTReserved)
 		}
-		return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+		if !e.p.Has(WalkStack) {
+			return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
+		}
+		return idx + 1, false, e.checkStoreImm(idx, s)
 	case insn.ClassLD:
 		switch s.Mode() {
 		case insn.ModeABS, insn.ModeIND:

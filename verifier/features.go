@@ -89,6 +89,7 @@ const (
 	FeatBTFDeclTag
 	FeatBTFTypeTag
 	FeatBTFEnum64
+	FeatStackLiveness
 	// The RFC's own (never merged).
 	FeatRFCBTFIDInOffs
 	FeatRFCRegArgBeforeOff
@@ -98,6 +99,7 @@ const (
 	WalkAttach
 	WalkPrecision
 	WalkReadMarks
+	WalkStack
 	numFeatures
 )
 
@@ -217,6 +219,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "BTF_KIND_TYPE_TAG in program BTF"},
 	FeatBTFEnum64: {Name: "btf-enum64", Since: "6.0", Commit: "6089fb325cf7 bpf: Add btf enum64 support",
 		What: "BTF_KIND_ENUM64 in program BTF"},
+	FeatStackLiveness: {Name: "stack-liveness", Since: "6.18",
+		What: "stack slots are live by the call-chain sensitive analysis of kernel/bpf/liveness.c (\"bpf: enable callchain sensitive stack liveness tracking\", Eduard Zingerman's series of September 2025; the merge commit is not pinned down): clean_func_state drops the slots bpf_stack_slot_alive reports dead, and level 2 logs each \"live stack update\""},
 	FeatRFCBTFIDInOffs: {Name: "rfc-btf-id-in-offs", Since: rfcSince, Commit: "bpf: BTF support for __ksym externs (RFC, July 2020, not merged)",
 		What: "BPF_PSEUDO_BTF_ID carries the btf id in the two off fields and the address in the imms, decoded by check_ld_imm"},
 	FeatRFCRegArgBeforeOff: {Name: "rfc-reg-arg-before-off", Since: rfcSince, Commit: "bpf: BTF support for __ksym externs (RFC, July 2020, not merged)",
@@ -229,6 +233,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "expected_attach_type and attach_btf_id"},
 	WalkReadMarks: {Name: "walk-read-marks",
 		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored: not modeled yet, so validated on no kernel; 5.10, 6.1 and 6.12 answer unsupported at their first stored state"},
+	WalkStack: {Name: "walk-stack", Validated: []string{"6.18"},
+		What: "loads and stores through stack pointers with a constant offset: slot types, spill and fill, stack state printing, stacksafe and precision through stack slots"},
 	WalkPrecision: {Name: "walk-precision", Validated: []string{"6.12", "6.18"},
 		What: "precision backtracking and the state comparison of ranged scalars"},
 }

@@ -110,7 +110,7 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		}
 		return idx + 1, nil
 	}
-	var linked uint16
+	var linked linkSet
 	if ranged {
 		// collect_linked_regs, and push_insn_history of them before the
 		// other branch is made, so that both share the entry.
@@ -137,13 +137,14 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		if err := e.setMinMax(s, other, is32); err != nil {
 			return 0, err
 		}
+		pushed := e.stack[len(e.stack)-1].st
 		if s.Source() == insn.SrcX && e.cur.regs[s.Src].Type == regstate.Scalar && e.cur.regs[s.Src].ID != 0 {
-			syncLinked(&e.cur.regs, s.Src, linked)
-			syncLinked(other, s.Src, linked)
+			syncLinked(e.cur, s.Src, linked)
+			syncLinked(pushed, s.Src, linked)
 		}
 		if e.cur.regs[s.Dst].Type == regstate.Scalar && e.cur.regs[s.Dst].ID != 0 {
-			syncLinked(&e.cur.regs, s.Dst, linked)
-			syncLinked(other, s.Dst, linked)
+			syncLinked(e.cur, s.Dst, linked)
+			syncLinked(pushed, s.Dst, linked)
 		}
 	}
 	if e.log.anyLevel() {
@@ -158,17 +159,23 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	return idx + 1, nil
 }
 
+// linkSet is linked_regs for frame 0: registers and spilled stack slots
+// that share a scalar id.
+type linkSet struct {
+	regs  uint16
+	stack uint64
+}
+
 // collectLinked models collect_linked_regs for the comparison's source
-// (BPF_X) and destination: the registers whose scalar id is theirs, and
-// how many entries linked_regs has. The live 6.18 leaves out registers
-// that are dead before the jump (compute_live_registers): a dead copy is
-// neither refined nor made precise. That is observed against the kernel
-// (the differential test), not read in its source. A source and
-// destination sharing an id would enter the registers twice, and more
-// than LINKED_REGS_MAX entries clear ids: neither is modeled.
-func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
+// (BPF_X) and destination: the registers, then the spilled slots, whose
+// scalar id is theirs, and how many entries linked_regs has. 6.18 leaves
+// out registers that are dead before the jump (live_regs_before), not
+// slots. A source and destination sharing an id would enter the
+// registers twice, and more than LINKED_REGS_MAX entries clear ids:
+// neither is modeled.
+func (e *env) collectLinked(s insn.Slot) (linkSet, int, error) {
 	regs := &e.cur.regs
-	var mask uint16
+	var set linkSet
 	n := 0
 	collect := func(r uint8) {
 		id := regs[r].ID
@@ -176,7 +183,14 @@ func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
 		live := e.aux[e.insnIdx].live
 		for i := 0; i < 10; i++ {
 			if live&(1<<i) != 0 && regs[i].Type == regstate.Scalar && regs[i].ID == id {
-				mask |= 1 << i
+				set.regs |= 1 << i
+				n++
+			}
+		}
+		for i := range e.cur.stack {
+			sl := &e.cur.stack[i]
+			if sl.IsSpilled() && sl.Spilled.Type == regstate.Scalar && sl.Spilled.ID == id {
+				set.stack |= 1 << i
 				n++
 			}
 		}
@@ -188,37 +202,48 @@ func (e *env) collectLinked(s insn.Slot) (uint16, int, error) {
 	}
 	if regs[s.Dst].Type == regstate.Scalar && regs[s.Dst].ID != 0 {
 		if regs[s.Dst].ID == srcID {
-			return 0, 0, e.unsupported("comparison of two scalars with one id (linked_regs collected twice) is not modeled")
+			return linkSet{}, 0, e.unsupported("comparison of two scalars with one id (linked_regs collected twice) is not modeled")
 		}
 		collect(s.Dst)
 	}
 	if n > 6 {
-		return 0, 0, e.unsupported("more than LINKED_REGS_MAX linked scalars (collect_linked_regs clears ids) is not modeled")
+		return linkSet{}, 0, e.unsupported("more than LINKED_REGS_MAX linked scalars (collect_linked_regs clears ids) is not modeled")
 	}
-	return mask, n, nil
+	return set, n, nil
 }
 
-// syncLinked models sync_linked_regs: every other register of linked
-// with known's id becomes a copy of it (copy_register_state), plus the
-// difference of their BPF_ADD_CONST offsets when they differ.
-func syncLinked(regs *[11]regstate.Reg, known uint8, linked uint16) {
-	k := regs[known]
-	for i := 0; i < 10; i++ {
-		if linked&(1<<i) == 0 || uint8(i) == known || regs[i].Type != regstate.Scalar || regs[i].ID != k.ID {
-			continue
+// syncLinked models sync_linked_regs: every other register or spilled
+// slot of linked with known's id becomes a copy of it
+// (copy_register_state), plus the difference of their BPF_ADD_CONST
+// offsets when they differ.
+func syncLinked(st *vstate, known uint8, linked linkSet) {
+	k := st.regs[known]
+	sync := func(r *regstate.Reg) {
+		if r.Type != regstate.Scalar || r.ID != k.ID {
+			return
 		}
-		w := regs[i].Written
-		if (!regs[i].AddConst && !k.AddConst) || regs[i].Off == k.Off {
-			regs[i] = k
+		w := r.Written
+		if (!r.AddConst && !k.AddConst) || r.Off == k.Off {
+			*r = k
 		} else {
 			// reg = known_reg; reg += delta, keeping its off and id.
-			r := regs[i]
-			delta := r.Off - k.Off
-			regs[i] = k
-			regs[i].Off, regs[i].ID, regs[i].AddConst = r.Off, r.ID, r.AddConst
-			regs[i].SetScalar(scalar.AddConstDelta(k.ScalarValue(), delta))
+			o := *r
+			delta := o.Off - k.Off
+			*r = k
+			r.Off, r.ID, r.AddConst = o.Off, o.ID, o.AddConst
+			r.SetScalar(scalar.AddConstDelta(k.ScalarValue(), delta))
 		}
-		regs[i].Written = w
+		r.Written = w
+	}
+	for i := 0; i < 10; i++ {
+		if linked.regs&(1<<i) != 0 && uint8(i) != known {
+			sync(&st.regs[i])
+		}
+	}
+	for i := range st.stack {
+		if linked.stack&(1<<i) != 0 {
+			sync(&st.stack[i].Spilled)
+		}
 	}
 }
 
@@ -376,13 +401,19 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	force := e.aux[idx].force || len(cur.hist) > 40
 	addNew := force || (e.jmps-e.prevJmps >= 2 && e.processed-e.prevInsns >= 8)
 	list := e.explored[idx]
-	// clean_live_states: forget registers that are dead at idx.
+	// clean_live_states: forget the registers dead at idx, and the stack
+	// slots bpf_stack_slot_alive reports dead.
 	for _, sl := range list {
 		if !sl.cleaned {
 			sl.cleaned = true
 			for r := 0; r < 10; r++ {
 				if e.aux[idx].live&(1<<r) == 0 {
 					sl.regs[r] = regstate.Reg{}
+				}
+			}
+			for i := range sl.stack {
+				if !e.liveSlotAlive(idx, i) {
+					sl.stack[i] = regstate.StackSlot{}
 				}
 			}
 		}
@@ -454,38 +485,93 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 }
 
 // statesEqual models states_equal with NOT_EXACT: regsafe for r0..r9
-// (r10 is always fp0 here).
+// (r10 is always fp0 here) and stacksafe.
 func (e *env) statesEqual(old *storedState, cur *vstate) bool {
 	var idmap idMap
 	for i := 0; i < 10; i++ {
-		o, c := old.regs[i], cur.regs[i]
-		if o.Type == regstate.NotInit {
-			continue
-		}
-		if o.Type != c.Type || o.Flags != c.Flags {
+		if !regsafe(old.regs[i], cur.regs[i], &idmap) {
 			return false
 		}
-		switch o.Type {
-		case regstate.Scalar:
-			if !o.Precise {
+	}
+	return stacksafe(old.stack, cur.stack, &idmap)
+}
+
+// regsafe models regsafe (v6.18, NOT_EXACT) for the modeled types.
+func regsafe(o, c regstate.Reg, idmap *idMap) bool {
+	if o.Type == regstate.NotInit {
+		return true
+	}
+	if o.Type != c.Type || o.Flags != c.Flags {
+		return false
+	}
+	switch o.Type {
+	case regstate.Scalar:
+		if !o.Precise {
+			return true
+		}
+		// 6.18: range_within, tnum_in and check_scalar_ids. (Only
+		// profiles with FeatDFALiveness store states, and they all
+		// have WalkPrecision: see isStateVisited.)
+		// The BPF_ADD_CONST tests of regsafe.
+		if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
+			return false
+		}
+		ov, cv := o.ScalarValue(), c.ScalarValue()
+		return idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff)
+	}
+	return o.Off == c.Off && o.Known == c.Known && o.Value == c.Value && o.BTFID == c.BTFID &&
+		o.MemSize == c.MemSize && mapID(o) == mapID(c)
+}
+
+// unboundReg is stacksafe's unbound_reg: what a slot of misc bytes reads
+// as (__mark_reg_unknown_imprecise).
+var unboundReg = regstate.Unknown()
+
+// scalarRegForStack is scalar_reg_for_stack: a slot holding a 64-bit
+// scalar spill, or only misc (or, with allow_uninit_stack, never
+// written) bytes, compares as a register.
+func scalarRegForStack(sl *regstate.StackSlot) (regstate.Reg, bool) {
+	if sl.IsSpilledScalar64() {
+		return sl.Spilled, true
+	}
+	for _, t := range sl.Types {
+		if t != regstate.SlotMisc && t != regstate.SlotInvalid {
+			return regstate.Reg{}, false
+		}
+	}
+	return unboundReg, true
+}
+
+// stacksafe models stacksafe (v6.18, NOT_EXACT, allow_uninit_stack) byte
+// by byte over the old state's slots; the current state's extra slots do
+// not matter.
+func stacksafe(old, cur []regstate.StackSlot, idmap *idMap) bool {
+	for i := 0; i < len(old)*regstate.RegSize; i++ {
+		spi, b := i/regstate.RegSize, i%regstate.RegSize
+		ot := old[spi].Types[b]
+		if ot == regstate.SlotInvalid || ot == regstate.SlotMisc {
+			continue
+		}
+		if spi >= len(cur) {
+			return false
+		}
+		if or, ok := scalarRegForStack(&old[spi]); ok {
+			if cr, ok := scalarRegForStack(&cur[spi]); ok {
+				if !regsafe(or, cr, idmap) {
+					return false
+				}
+				i += regstate.RegSize - 1
 				continue
 			}
-			// 6.18: range_within, tnum_in and check_scalar_ids. (Only
-			// profiles with FeatDFALiveness store states, and they all
-			// have WalkPrecision: see isStateVisited.)
-			// The BPF_ADD_CONST tests of regsafe.
-			if o.AddConst && !c.AddConst || o.ID != 0 && !o.AddConst && c.AddConst || o.AddConst && o.Off != c.Off {
-				return false
-			}
-			ov, cv := o.ScalarValue(), c.ScalarValue()
-			if !idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) || !rangeWithin(ov, cv) || !ov.VarOff.In(cv.VarOff) {
-				return false
-			}
-		default:
-			if o.Off != c.Off || o.Known != c.Known || o.Value != c.Value || o.BTFID != c.BTFID ||
-				o.MemSize != c.MemSize || mapID(o) != mapID(c) {
-				return false
-			}
+		}
+		if ot != cur[spi].Types[b] {
+			return false
+		}
+		if b != regstate.RegSize-1 {
+			continue
+		}
+		if old[spi].Types[b] == regstate.SlotSpill && !regsafe(old[spi].Spilled, cur[spi].Spilled, idmap) {
+			return false
 		}
 	}
 	return true
@@ -576,21 +662,30 @@ func regMask(m uint16) string {
 	return strings.Join(parts, ",")
 }
 
+// btMask is struct backtrack_state for frame 0: the registers and stack
+// slots still to explain.
+type btMask struct {
+	regs  uint16
+	stack uint64
+}
+
+func (b btMask) empty() bool { return b.regs == 0 && b.stack == 0 }
+
 // markChainPrecision models mark_chain_precision (v6.18
 // __mark_chain_precision): walk the instruction history backwards from
 // the current instruction and mark the scalars that decided regno's value
 // precise in the checkpoints (parent states). The current state is not
 // marked.
 func (e *env) markChainPrecision(regno int) error {
-	return e.backtrack(e.cur, 1<<regno)
+	return e.backtrack(e.cur, btMask{regs: 1 << regno})
 }
 
-func (e *env) backtrack(start *vstate, mask uint16) error {
-	if mask == 0 {
+func (e *env) backtrack(start *vstate, bt btMask) error {
+	if bt.empty() {
 		return nil
 	}
 	if !e.p.Has(FeatPreciseLog) {
-		return e.backtrackOld(start, mask)
+		return e.backtrackOld(start, bt.regs)
 	}
 	l := &e.log
 	st := start
@@ -602,8 +697,17 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			l.printf("mark_precise: frame0: last_idx %d first_idx %d subseq_idx %d \n", last, first, subseq)
 		}
 		var err error
-		if mask, err = e.backtrackPath(first, last, hist, mask, skipFirst); err != nil || mask == 0 {
+		var all bool
+		if bt, all, err = e.backtrackPath(first, last, hist, bt, skipFirst); err != nil {
 			return err
+		}
+		if all {
+			// -ENOTSUPP from backtrack_insn.
+			e.markAllScalarsPrecise(start)
+			return nil
+		}
+		if bt.empty() {
+			return nil
 		}
 		skipFirst = false
 		parent := st.parent
@@ -611,21 +715,35 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 			break
 		}
 		for r := 0; r < 16; r++ {
-			if mask&(1<<r) == 0 {
+			if bt.regs&(1<<r) == 0 {
 				continue
 			}
 			reg := &parent.regs[r]
 			if reg.Type != regstate.Scalar || reg.Precise {
-				mask &^= 1 << r
+				bt.regs &^= 1 << r
 				continue
 			}
 			reg.Precise = true
 		}
+		for i := 0; i < 64; i++ {
+			if bt.stack&(1<<i) == 0 {
+				continue
+			}
+			if i >= len(parent.stack) {
+				return e.unsupported("precision backtracking reached stack slot %d past the parent's %d slots (the kernel's \"BUG backtracking (stack slot ...)\")", i, len(parent.stack))
+			}
+			sl := &parent.stack[i]
+			if !sl.IsSpilledScalar() || sl.Spilled.Precise {
+				bt.stack &^= 1 << i
+				continue
+			}
+			sl.Spilled.Precise = true
+		}
 		if l.level2() {
-			l.printf("mark_precise: frame0: parent state regs=%s stack=: ", regMask(mask))
+			l.printf("mark_precise: frame0: parent state regs=%s stack=%s: ", regMask(bt.regs), stackMask(bt.stack))
 			e.printState(&parent.vstate, true)
 		}
-		if mask == 0 {
+		if bt.empty() {
 			return nil
 		}
 		st = &parent.vstate
@@ -633,20 +751,20 @@ func (e *env) backtrack(start *vstate, mask uint16) error {
 		last, first = st.last, st.first
 		hist = st.hist
 	}
-	// Registers still to explain at the start of the path (a pointer a
-	// register comparison pulled in, say): __mark_chain_precision falls back
+	// Registers or slots still to explain at the start of the path (a
+	// pointer a register comparison pulled in, a slot reached through
+	// another register than r10, say): __mark_chain_precision falls back
 	// to mark_all_scalars_precise on the checkpoints of this path.
-	if mask != 0 {
-		e.markAllScalarsPrecise(start)
-	}
+	e.markAllScalarsPrecise(start)
 	return nil
 }
 
 // backtrackPath walks one state's path back from last to first through
 // its instruction history (get_prev_insn_idx), running backtrack_insn on
 // each instruction but, with skipFirst, the first (the current one), until
-// the mask is empty; it returns the mask left at first.
-func (e *env) backtrackPath(first, last int, hist []histEntry, mask uint16, skipFirst bool) (uint16, error) {
+// the mask is empty; it returns the mask left at first, or all when
+// backtrack_insn gave up (-ENOTSUPP).
+func (e *env) backtrackPath(first, last int, hist []histEntry, bt btMask, skipFirst bool) (btMask, bool, error) {
 	i := last
 	h := len(hist)
 	for {
@@ -654,22 +772,22 @@ func (e *env) backtrackPath(first, last int, hist []histEntry, mask uint16, skip
 			skipFirst = false
 		} else {
 			// get_insn_hist_entry: i's entry, if the history has one.
-			var flags uint8
-			var linked uint16
+			var ent *histEntry
 			if h > 0 && hist[h-1].idx == i {
-				flags, linked = hist[h-1].flags, hist[h-1].linked
+				ent = &hist[h-1]
 			}
 			var err error
-			if mask, err = e.backtrackInsn(i, mask, flags, linked); err != nil {
-				return 0, err
+			var all bool
+			if bt, all, err = e.backtrackInsn(i, bt, ent); err != nil || all {
+				return bt, all, err
 			}
 		}
-		if mask == 0 {
-			return 0, nil
+		if bt.empty() {
+			return bt, false, nil
 		}
 		// get_prev_insn_idx
 		if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
-			return mask, nil
+			return bt, false, nil
 		}
 		if h > 0 && hist[h-1].idx == i {
 			i = hist[h-1].prev
@@ -692,8 +810,13 @@ func (e *env) backtrackOld(start *vstate, mask uint16) error {
 		// Before v5.17 (FeatBacktrackLevel2) at every log level.
 		l.printf("last_idx %d first_idx %d\n", e.insnIdx, start.first)
 	}
-	mask, err := e.backtrackPath(start.first, e.insnIdx, start.hist, mask, true)
-	if err != nil || mask == 0 || start.parent == nil {
+	bt, all, err := e.backtrackPath(start.first, e.insnIdx, start.hist, btMask{regs: mask}, true)
+	if all {
+		// Only a store reaches -ENOTSUPP, and these profiles do not
+		// walk stores (WalkStack).
+		return e.unsupported("precision backtracking through a store before v6.5 is not modeled")
+	}
+	if err != nil || bt.empty() || start.parent == nil {
 		return err
 	}
 	// The parent states' marks ("parent didn't have regs=%x stack=%llx
@@ -703,11 +826,12 @@ func (e *env) backtrackOld(start *vstate, mask uint16) error {
 }
 
 // markAllScalarsPrecise models mark_all_scalars_precise (v6.18): every
-// scalar of every parent state becomes precise; the current state is
-// skipped.
+// scalar, in a register or spilled, of every parent state becomes
+// precise; the current state is skipped.
 func (e *env) markAllScalarsPrecise(st *vstate) {
 	l := &e.log
-	if l.level2() && e.p.Has(FeatPreciseLog) {
+	logs := l.level2() && e.p.Has(FeatPreciseLog)
+	if logs {
 		l.write("mark_precise: frame0: falling back to forcing all scalars precise\n")
 	}
 	for p := st.parent; p != nil; p = p.parent {
@@ -717,98 +841,149 @@ func (e *env) markAllScalarsPrecise(st *vstate) {
 				continue
 			}
 			reg.Precise = true
-			if l.level2() && e.p.Has(FeatPreciseLog) {
+			if logs {
 				l.printf("force_precise: frame0: forcing r%d to be precise\n", r)
+			}
+		}
+		for i := range p.stack {
+			sl := &p.stack[i]
+			if !sl.IsSpilled() || sl.Spilled.Type != regstate.Scalar || sl.Spilled.Precise {
+				continue
+			}
+			sl.Spilled.Precise = true
+			if logs {
+				l.printf("force_precise: frame0: forcing fp%d to be precise\n", -(i+1)*regstate.RegSize)
 			}
 		}
 	}
 }
 
-// backtrackInsn models backtrack_insn for the modeled instructions; flags
-// are those of i's history entry.
-func (e *env) backtrackInsn(i int, mask uint16, flags uint8, linked uint16) (uint16, error) {
+// backtrackInsn models backtrack_insn for the modeled instructions; ent is
+// i's history entry, if any. all reports -ENOTSUPP: the caller falls back
+// to mark_all_scalars_precise.
+func (e *env) backtrackInsn(i int, bt btMask, ent *histEntry) (btMask, bool, error) {
 	s := e.orig[i]
 	if s.Code == 0 {
-		return mask, nil
+		return bt, false, nil
 	}
 	if e.log.level2() || (e.log.anyLevel() && !e.p.Has(FeatBacktrackLevel2)) {
 		if e.p.Has(FeatPreciseLog) {
-			e.log.printf("mark_precise: frame0: regs=%s stack= before %d: %s\n", regMask(mask), i, e.disasm(i))
+			e.log.printf("mark_precise: frame0: regs=%s stack=%s before %d: %s\n", regMask(bt.regs), stackMask(bt.stack), i, e.disasm(i))
 		} else {
-			e.log.printf("regs=%x stack=0 before %d: %s\n", mask, i, e.disasm(i))
+			e.log.printf("regs=%x stack=0 before %d: %s\n", bt.regs, i, e.disasm(i))
 		}
+	}
+	var flags uint8
+	var linked linkSet
+	var spi uint8
+	if ent != nil {
+		flags, linked, spi = ent.flags, ent.linked, ent.spi
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
 	// bt_sync_linked_regs: a comparison that refined linked scalars makes
 	// them all precise when one is.
-	if mask&linked != 0 {
-		mask |= linked
+	syncLinks := func() {
+		if bt.regs&linked.regs != 0 || bt.stack&linked.stack != 0 {
+			bt.regs |= linked.regs
+			bt.stack |= linked.stack
+		}
 	}
+	syncLinks()
 	switch s.Class() {
 	case insn.ClassALU, insn.ClassALU64:
-		if mask&dst == 0 {
-			return mask, nil
+		if bt.regs&dst == 0 {
+			return bt, false, nil
 		}
 		switch op := s.Op(); {
 		case op == insn.OpEND || op == insn.OpNEG:
 		case op == insn.OpMOV:
-			mask &^= dst
+			bt.regs &^= dst
 			if s.Source() == insn.SrcX && s.Src != 10 {
-				mask |= src
+				bt.regs |= src
 			}
 		case s.Source() == insn.SrcX && s.Src != 10:
-			mask |= src
+			bt.regs |= src
+		}
+	case insn.ClassLDX:
+		if bt.regs&dst == 0 {
+			return bt, false, nil
+		}
+		bt.regs &^= dst
+		// A fill from the stack: the slot's scalar needs precision.
+		if flags&histStackAccess != 0 {
+			bt.stack |= 1 << spi
+		}
+	case insn.ClassSTX, insn.ClassST:
+		if bt.regs&dst != 0 {
+			// "stx & st shouldn't be using _scalar_ dst_reg to access
+			// memory": -ENOTSUPP.
+			return bt, true, nil
+		}
+		if flags&histStackAccess == 0 || bt.stack&(1<<spi) == 0 {
+			return bt, false, nil
+		}
+		bt.stack &^= 1 << spi
+		if s.Class() == insn.ClassSTX {
+			bt.regs |= src
 		}
 	case insn.ClassJMP, insn.ClassJMP32:
 		if isHelperCall(s) {
 			// A regular helper call sets r0; r1-r5 would have been
 			// found already (the kernel reports "BUG regs" otherwise).
-			mask &^= 1
-			if mask&0x3e != 0 {
-				return mask, e.unsupported("precision backtracking found r1-r5 live across a helper call (backtrack_insn's BUG regs %x)", mask)
+			bt.regs &^= 1
+			if bt.regs&0x3e != 0 {
+				return bt, false, e.unsupported("precision backtracking found r1-r5 live across a helper call (backtrack_insn's BUG regs %x)", bt.regs)
 			}
-			return mask, nil
+			return bt, false, nil
 		}
 		if s.Source() == insn.SrcX && s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA {
 			// dreg <cond> sreg: both need precision before this insn,
 			// except a stack pointer (INSN_F_*_REG_STACK, v6.18).
-			if mask&(dst|src) != 0 {
+			if bt.regs&(dst|src) != 0 {
 				if flags&histSrcStack == 0 {
-					mask |= src
+					bt.regs |= src
 				}
 				if flags&histDstStack == 0 {
-					mask |= dst
+					bt.regs |= dst
 				}
-				if mask&linked != 0 {
-					mask |= linked
-				}
+				syncLinks()
 			}
-		} else if s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA && mask&linked != 0 {
-			mask |= linked // the final bt_sync_linked_regs
+		} else if s.Op() != insn.OpCALL && s.Op() != insn.OpEXIT && s.Op() != insn.OpJA {
+			syncLinks() // the final bt_sync_linked_regs
 		}
 	case insn.ClassLD:
-		if mask&dst == 0 {
-			return mask, nil
+		if bt.regs&dst == 0 {
+			return bt, false, nil
 		}
-		mask &^= dst
+		bt.regs &^= dst
 	}
-	return mask, nil
+	return bt, false, nil
 }
 
 // propagatePrecision models propagate_precision: the precise scalars of
-// the state that pruned cur must be precise in cur's history too.
+// the state that pruned cur, in registers and spilled slots, must be
+// precise in cur's history too.
 func (e *env) propagatePrecision(old *storedState, cur *vstate) error {
-	var mask uint16
+	var bt btMask
+	var names []string
 	for r := 0; r < 10; r++ {
 		if old.regs[r].Type == regstate.Scalar && old.regs[r].Precise {
-			mask |= 1 << r
+			bt.regs |= 1 << r
+			names = append(names, fmt.Sprintf("r%d", r))
 		}
 	}
-	if mask == 0 {
+	for i := range old.stack {
+		sl := &old.stack[i]
+		if sl.IsSpilled() && sl.Spilled.Type == regstate.Scalar && sl.Spilled.Precise {
+			bt.stack |= 1 << i
+			names = append(names, fmt.Sprintf("fp%d", -(i+1)*regstate.RegSize))
+		}
+	}
+	if bt.empty() {
 		return nil
 	}
 	if e.log.level2() && e.p.Has(FeatPreciseLog) {
-		e.log.printf("frame 0: propagating %s\n", regMask(mask))
+		e.log.printf("frame 0: propagating %s\n", strings.Join(names, ","))
 	}
-	return e.backtrack(cur, mask)
+	return e.backtrack(cur, bt)
 }

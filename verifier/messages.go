@@ -128,3 +128,13 @@ const (
 	msgHelperGPL        = "cannot call GPL-restricted function from non-GPL compatible program"
 	msgHelperMightSleep = "helper call might sleep in a non-sleepable prog"
 )
+
+// check_mem_access and the stack (check_ptr_alignment,
+// check_stack_access_within_bounds, check_stack_{read,write}_fixed_off).
+const (
+	msgMisaligned       = "misaligned %saccess off %s+%d+%d size %d"
+	msgInvalidMemAccess = "R%d invalid mem access '%s'"
+	msgStackBounds      = "invalid%s stack R%d off=%d size=%d"
+	msgSpillSize        = "invalid size of register spill"
+	msgFillSize         = "invalid size of register fill"
+)

@@ -87,18 +87,24 @@ func (p *Profile) progFlagsKnown() uint32 {
 //     min/max arithmetic), which the simulator does not model: its
 //     scalars are constants or unknown, whose bounds always agree.
 //
-// Every other known flag makes Verify answer Unsupported: STRICT_ALIGNMENT
-// and ANY_ALIGNMENT (env->strict_alignment, check_ptr_alignment),
-// TEST_STATE_FREQ (is_state_visited's checkpoints), SLEEPABLE, the XDP
+// STRICT_ALIGNMENT and ANY_ALIGNMENT are modeled: bpf_check makes
+// env->strict_alignment of them (x86-64 has efficient unaligned access),
+// and check_ptr_alignment reads it. Every other known flag makes Verify
+// answer Unsupported: TEST_STATE_FREQ (is_state_visited's checkpoints), SLEEPABLE, the XDP
 // flags and TOKEN_FD are not modeled.
 func (p *Profile) progFlagsInert() uint32 {
+	// The alignment flags set env->strict_alignment (bpf_check), which
+	// check_ptr_alignment reads and is modeled (strictAlignment).
+	const alignment = FlagStrictAlignment | FlagAnyAlignment
 	if p.Has(FeatProgFlags618) {
-		return FlagTestRndHi32 | FlagTestRegInvariants
+		return FlagTestRndHi32 | FlagTestRegInvariants | alignment
 	}
 	// v5.9 has no BPF_F_TEST_REG_INVARIANTS; opt_subreg_zext_lo32_rnd_hi32
 	// is the same function there (v5.3 "bpf: introduce new bpf prog load
-	// flags BPF_F_TEST_RND_HI32").
-	return FlagTestRndHi32
+	// flags BPF_F_TEST_RND_HI32"). Its bpf_check sets strict_alignment
+	// the same way (v5.0 "bpf: introduce BPF_F_ANY_ALIGNMENT"), and
+	// without WalkStack every memory access is unsupported before it.
+	return FlagTestRndHi32 | alignment
 }
 
 // checkProgFlags is the prog_flags check at the top of bpf_prog_load

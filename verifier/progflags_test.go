@@ -37,9 +37,17 @@ func TestProgFlags(t *testing.T) {
 		{"BPF_F_TEST_RND_HI32 accepts", both, verifier.FlagTestRndHi32, prog(mov0, exit), accept},
 		{"both test flags accept", []*verifier.Profile{l618}, inert, prog(mov0, exit), accept},
 		{"both test flags reject as without", []*verifier.Profile{l618}, inert, prog(ld(1, 0, 0, 1, 0), exit), reject(verifier.EACCES, "R0 !read_ok", 2)},
-		{"strict alignment is not modeled", both, verifier.FlagStrictAlignment | verifier.FlagTestRndHi32, prog(mov0, exit), unsup("verisim: prog_flags BPF_F_STRICT_ALIGNMENT are not modeled")},
+		{"the alignment flags alone accept", both, verifier.FlagStrictAlignment | verifier.FlagAnyAlignment | verifier.FlagTestRndHi32, prog(mov0, exit), accept},
+		// A 4-byte load at scalar 5 + 1: check_ptr_alignment checks it
+		// only with strict_alignment, then check_mem_access refuses the
+		// scalar (as Linux 6.18.44 answers each).
+		{"strict alignment checks a scalar base", []*verifier.Profile{l618}, verifier.FlagStrictAlignment, misalignedLoad,
+			reject(verifier.EACCES, "misaligned access off 5+0+1 size 4", 1)},
+		{"any alignment overrides strict", []*verifier.Profile{l618}, verifier.FlagStrictAlignment | verifier.FlagAnyAlignment, misalignedLoad,
+			reject(verifier.EACCES, "R1 invalid mem access 'scalar'", 1)},
+		{"no alignment flag", []*verifier.Profile{l618}, 0, misalignedLoad, reject(verifier.EACCES, "R1 invalid mem access 'scalar'", 1)},
 		{"every other flag is named", []*verifier.Profile{l618}, 0xff | verifier.FlagTokenFD, prog(mov0, exit),
-			unsup("verisim: prog_flags BPF_F_STRICT_ALIGNMENT|BPF_F_ANY_ALIGNMENT|BPF_F_TEST_STATE_FREQ|BPF_F_SLEEPABLE|BPF_F_XDP_HAS_FRAGS|BPF_F_XDP_DEV_BOUND_ONLY|BPF_F_TOKEN_FD are not modeled")},
+			unsup("verisim: prog_flags BPF_F_TEST_STATE_FREQ|BPF_F_SLEEPABLE|BPF_F_XDP_HAS_FRAGS|BPF_F_XDP_DEV_BOUND_ONLY|BPF_F_TOKEN_FD are not modeled")},
 		{"RND_HI32 on a program that may outgrow the 16-bit jump range", []*verifier.Profile{l618}, verifier.FlagTestRndHi32, rndHi32Big(), unsup(
 			"verisim: BPF_F_TEST_RND_HI32 may grow the program past S16_MAX instructions, where opt_subreg_zext_lo32_rnd_hi32 can fail to patch it (16-bit jump range)")},
 		{"the same program without the flag", []*verifier.Profile{l618}, 0, rndHi32Big(), accept},
@@ -75,6 +83,9 @@ func TestProgFlags(t *testing.T) {
 		}
 	}
 }
+
+// misalignedLoad is r1 = 5; r0 = *(u32 *)(r1 +1); exit.
+var misalignedLoad = prog(s(0xb7, 1, 0, 0, 5), s(0x61, 0, 1, 1, 0), exit)
 
 // rndHi32Big is a branch on the context pointer (== 5: both ways) over
 // 10,000 ALU32 movs, and exit: opt_subreg_zext_lo32_rnd_hi32 would make

@@ -245,7 +245,8 @@ func TestChecks(t *testing.T) {
 		{"is_branch_taken/map_ptr != 0 is unknown in 5.9", []*verifier.Profile{rfc}, prog(ld(1, 1, 0, fixtures.FDArray48, 0), mov0, s(0x55, 1, 0, 1, 0), s(0xbf, 0, 7, 0, 0), exit), reject(verifier.EACCES, "R7 !read_ok", 4)},
 
 		// unsupported, never accept
-		{"unsupported/memory load", both, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
+		{"unsupported/memory load", []*verifier.Profile{rfc}, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
+		{"unsupported/context load", []*verifier.Profile{l618}, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads through ctx are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
 		{"unsupported/helper call under rfc", []*verifier.Profile{verifier.RFC}, prog(s(0x85, 0, 0, 0, 7), exit), want{verifier.Unsupported, 0, "verisim: calls are not modeled: (85) call bpf_get_prandom_u32#7", 0}},
 		{"check_helper_call/a scalar helper sets r0", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), exit), accept},
 		{"check_helper_call/r1-r5 are not readable after a call", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), s(0xbf, 0, 1, 0, 0), exit), reject(verifier.EACCES, "R1 !read_ok", 1)},

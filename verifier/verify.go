@@ -249,23 +249,32 @@ type env struct {
 	lastUsed int                     // the used_maps index last looked up, or -1
 
 	// do_check
-	inDoCheck  bool
-	insnIdx    int
-	cur        *vstate
-	stack      []*pending
-	scratched  uint16
-	doPrint    bool
-	processed  int
-	jmps       int
-	prevJmps   int
-	prevInsns  int
-	explored   map[int][]*storedState
-	nExplored  int
-	total      int
-	peak       int
-	maxPerInsn int
-	idGen      uint32
-	steps      []Step
+	inDoCheck bool
+	insnIdx   int
+	cur       *vstate
+	stack     []*pending
+	scratched uint16
+	// scratchedStack is scratched_stack_slots: the slots the next state
+	// line prints.
+	scratchedStack uint64
+	stackDepth     int       // subprog_info[0].stack_depth
+	live           stackLive // the stack liveness of kernel/bpf/liveness.c
+	// strictAlignment is env->strict_alignment: BPF_F_STRICT_ALIGNMENT
+	// without BPF_F_ANY_ALIGNMENT (CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS,
+	// as on x86-64).
+	strictAlignment bool
+	doPrint         bool
+	processed       int
+	jmps            int
+	prevJmps        int
+	prevInsns       int
+	explored        map[int][]*storedState
+	nExplored       int
+	total           int
+	peak            int
+	maxPerInsn      int
+	idGen           uint32
+	steps           []Step
 	// before is the register state before the current instruction, kept
 	// only with KeepStates (a local would be zeroed on every instruction).
 	before   [11]regstate.Reg
@@ -305,6 +314,9 @@ func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env
 		lastBTF:   btfResult{reg: -1},
 		lastUsed:  -1,
 		prevLinfo: -1,
+		// bpf_check: CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS (x86-64)
+		// leaves strict_alignment to the flags.
+		strictAlignment: cfg.ProgFlags&FlagStrictAlignment != 0 && cfg.ProgFlags&FlagAnyAlignment == 0,
 	}
 	return e
 }

@@ -1,0 +1,370 @@
+package verifier
+
+import (
+	"math/bits"
+
+	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/tnum"
+)
+
+// maxStack is MAX_BPF_STACK: the bytes of one frame.
+const maxStack = 512
+
+// History flags of a stack access (INSN_F_STACK_ACCESS with the slot in
+// the entry's spi): the instruction spilled to or filled from that slot.
+const histStackAccess uint8 = 1 << 2
+
+// checkLoadMem models check_load_mem (LDX): the source register is read,
+// the destination written (DST_OP_NO_MARK), then check_mem_access.
+// save_aux_ptr_type's "same insn cannot be used with different pointers"
+// needs two pointer types at one instruction, and the stack is the only
+// one modeled here, so it cannot fire. reg_bounds_sanity_check holds for
+// every value the scalar domain produces (scalar.Value.Check).
+func (e *env) checkLoadMem(idx int, s insn.Slot) error {
+	if err := e.checkRegArg(s.Src, srcOp); err != nil {
+		return err
+	}
+	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
+		return err
+	}
+	return e.checkMemAccess(idx, s.Src, s.Off, sizeBytes(s), false, int(s.Dst), s.Mode() == insn.ModeMEMSX)
+}
+
+// checkStoreReg models check_store_reg (STX MEM): both registers are read.
+func (e *env) checkStoreReg(idx int, s insn.Slot) error {
+	if err := e.checkRegArg(s.Src, srcOp); err != nil {
+		return err
+	}
+	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+		return err
+	}
+	return e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, int(s.Src), false)
+}
+
+// checkStoreImm models do_check_insn's BPF_ST: the pointer is read and an
+// immediate stored (value_regno -1).
+func (e *env) checkStoreImm(idx int, s insn.Slot) error {
+	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+		return err
+	}
+	return e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, -1, false)
+}
+
+// sizeBytes is bpf_size_to_bytes of the instruction's size field.
+func sizeBytes(s insn.Slot) int {
+	switch s.SizeField() {
+	case insn.SizeB:
+		return 1
+	case insn.SizeH:
+		return 2
+	case insn.SizeW:
+		return 4
+	}
+	return 8
+}
+
+// checkMemAccess models check_mem_access for the modeled base registers:
+// a stack pointer (its var_off is always the constant 0 here: pointer
+// arithmetic with a variable offset is not modeled) and a scalar, which
+// no access may use. valueReg is the register stored or loaded, -1 for an
+// immediate store.
+func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	reg := e.cur.regs[regno]
+	what := "memory loads"
+	if write {
+		what = "memory stores"
+	}
+	e.fn = "check_mem_access"
+	switch reg.Type {
+	case regstate.Scalar:
+		// check_ptr_alignment's default case, then the final else of
+		// check_mem_access.
+		if err := e.checkGenericAlignment(reg, "", int(off), size, e.strictAlignment); err != nil {
+			return err
+		}
+		return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
+	case regstate.PtrToStack:
+	default:
+		return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
+	}
+	// check_ptr_alignment: stack accesses are always strict.
+	if err := e.checkGenericAlignment(reg, "stack ", int(off), size, true); err != nil {
+		return err
+	}
+	o := int(off) + int(reg.Off)
+	if err := e.checkStackBounds(regno, o, size, write); err != nil {
+		return err
+	}
+	var err error
+	if write {
+		err = e.stackWriteFixed(idx, o, size, valueReg)
+	} else {
+		err = e.stackReadFixed(o, size, uint8(valueReg))
+	}
+	if err != nil || write {
+		return err
+	}
+	dst := &e.cur.regs[valueReg]
+	if size < 8 && dst.Type == regstate.Scalar {
+		v := dst.ScalarValue()
+		if ldsx {
+			v.CoerceToSizeSx(size)
+		} else {
+			v.CoerceToSize(size)
+		}
+		dst.SetScalar(v)
+	}
+	return nil
+}
+
+// checkGenericAlignment models check_generic_ptr_alignment.
+func (e *env) checkGenericAlignment(reg regstate.Reg, desc string, off, size int, strict bool) error {
+	if !strict || size == 1 {
+		return nil
+	}
+	vo := reg.ScalarValue().VarOff
+	if reg.Type != regstate.Scalar {
+		vo = tnum.Const(reg.Value)
+	}
+	if vo.Add(tnum.Const(uint64(int64(reg.Off) + int64(off)))).IsAligned(uint64(size)) {
+		return nil
+	}
+	return e.reject(EACCES, msgMisaligned, desc, vo.String(), reg.Off, off, size)
+}
+
+// checkStackBounds models check_stack_access_within_bounds for a
+// constant offset (ACCESS_DIRECT) and grow_stack_state. A privileged
+// loader has allow_uninit_stack, so reads may reach below the allocated
+// stack as writes may.
+func (e *env) checkStackBounds(regno uint8, off, size int, write bool) error {
+	extra := " read from"
+	if write {
+		extra = " write to"
+	}
+	minOff, maxOff := off, off+size
+	switch {
+	case minOff < -maxStack || minOff > -1:
+		return e.reject(EACCES, msgStackBounds, extra, regno, off, size)
+	case maxOff > 0:
+		return e.reject(EINVAL, msgStackBounds, extra, regno, off, size)
+	}
+	e.growStack(-minOff)
+	return nil
+}
+
+// growStack is grow_stack_state: the stack grows in whole slots, and the
+// subprogram's stack depth with it.
+func (e *env) growStack(size int) {
+	n := (size + regstate.RegSize - 1) / regstate.RegSize
+	for len(e.cur.stack) < n {
+		e.cur.stack = append(e.cur.stack, regstate.StackSlot{})
+	}
+	if d := n * regstate.RegSize; d > e.stackDepth {
+		e.stackDepth = d
+	}
+}
+
+// pushStackFlags records a spill or fill in the instruction history
+// (push_insn_history with insn_stack_access_flags), in this instruction's
+// entry when it has one.
+func (e *env) pushStackFlags(idx, spi int) {
+	h := len(e.cur.hist)
+	if h > 0 && e.cur.hist[h-1].idx == idx {
+		e.cur.hist[h-1].flags |= histStackAccess
+		e.cur.hist[h-1].spi = uint8(spi)
+		return
+	}
+	e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, flags: histStackAccess, spi: uint8(spi)})
+}
+
+// regWidth is get_reg_width: the bits the register's umax needs.
+func regWidth(r regstate.Reg) int { return bits.Len64(r.ScalarValue().UMax) }
+
+// spillable is is_spillable_regtype for the modeled types.
+func spillable(t regstate.Type) bool { return t != regstate.NotInit && t != regstate.Scalar }
+
+// saveRegisterState models save_register_state: the register is copied
+// into the slot, its bytes become STACK_SPILL from the lowest address
+// and the rest mark_stack_slot_misc (a zero or never-written byte
+// stays).
+func saveRegisterState(slot *regstate.StackSlot, r regstate.Reg, size int) {
+	r.Written = false
+	slot.Spilled = r
+	i := regstate.RegSize
+	for ; i > regstate.RegSize-size; i-- {
+		slot.Types[i-1] = regstate.SlotSpill
+	}
+	for ; i > 0; i-- {
+		if t := slot.Types[i-1]; t != regstate.SlotZero && t != regstate.SlotInvalid {
+			slot.Types[i-1] = regstate.SlotMisc
+		}
+	}
+}
+
+// stackWriteFixed models check_stack_write_fixed_off (v6.18) for a
+// privileged loader (allow_ptr_leaks, bpf_capable and bypass_spec_v4, so
+// neither "attempt to corrupt spilled pointer on stack" nor
+// sanitize_stack_spill applies). destroy_if_dynptr_stack_slot finds no
+// dynptr (none is modeled) and check_fastcall_stack_contract only
+// disables a later rewrite.
+func (e *env) stackWriteFixed(idx, off, size, valueReg int) error {
+	e.fn = "check_stack_write_fixed_off"
+	slotIdx := -off - 1
+	spi := slotIdx / regstate.RegSize
+	slot := &e.cur.stack[spi]
+	s := e.orig[idx]
+	isST := s.Class() == insn.ClassST
+	if off%regstate.RegSize == 0 && size == regstate.RegSize {
+		e.liveMarkWrite(1 << spi)
+	}
+	e.scratchedStack |= 1 << spi
+	var reg *regstate.Reg
+	if valueReg >= 0 {
+		reg = &e.cur.regs[valueReg]
+	}
+	spill := true
+	switch {
+	case reg != nil && off%regstate.RegSize == 0 && reg.Type == regstate.Scalar:
+		fits := regWidth(*reg) <= 8*size
+		if fits {
+			e.assignScalarIDBeforeMov(uint8(valueReg))
+		}
+		saveRegisterState(slot, *reg, size)
+		if !fits {
+			slot.Spilled.ID, slot.Spilled.AddConst = 0, false
+		}
+	case reg == nil && off%regstate.RegSize == 0 && isST:
+		saveRegisterState(slot, regstate.Const(uint64(int64(s.Imm))), size)
+	case reg != nil && spillable(reg.Type):
+		if size != regstate.RegSize {
+			e.verboseLinfo(idx, "; ")
+			return e.reject(EACCES, msgSpillSize)
+		}
+		saveRegisterState(slot, *reg, size)
+	default:
+		// scrub_special_slot, then the bytes written.
+		slot.Spilled = regstate.Reg{}
+		if slot.IsSpecial() {
+			for i, t := range slot.Types {
+				if t != regstate.SlotInvalid {
+					slot.Types[i] = regstate.SlotMisc
+				}
+			}
+		}
+		t := regstate.SlotMisc
+		if (reg != nil && reg.IsConst() && reg.Value == 0) || (reg == nil && isST && s.Imm == 0) {
+			// "force originating register to be precise to make
+			// STACK_ZERO correct for subsequent states"
+			if valueReg >= 0 {
+				if err := e.markChainPrecision(valueReg); err != nil {
+					return err
+				}
+			}
+			t = regstate.SlotZero
+		}
+		for i := 0; i < size; i++ {
+			slot.Types[(slotIdx-i)%regstate.RegSize] = t
+		}
+		spill = false
+	}
+	if spill {
+		e.pushStackFlags(idx, spi)
+	}
+	return nil
+}
+
+// assignScalarIDBeforeMov models assign_scalar_id_before_mov: a linked
+// scalar (BPF_ADD_CONST) loses its link, and an unknown scalar without an
+// id gets one, which the copy shares.
+func (e *env) assignScalarIDBeforeMov(r uint8) {
+	reg := &e.cur.regs[r]
+	if reg.Type != regstate.Scalar {
+		return
+	}
+	if reg.AddConst {
+		reg.ID, reg.Off, reg.AddConst = 0, 0, false
+	}
+	if reg.ID == 0 && !reg.IsConst() {
+		e.idGen++
+		reg.ID = e.idGen
+	}
+}
+
+// stackReadFixed models check_stack_read_fixed_off (v6.18) into dst for
+// a privileged loader (allow_uninit_stack: a never-written byte reads as
+// STACK_MISC).
+func (e *env) stackReadFixed(off, size int, dst uint8) error {
+	e.fn = "check_stack_read_fixed_off"
+	idx := e.insnIdx
+	slotIdx := -off - 1
+	spi := slotIdx / regstate.RegSize
+	slot := &e.cur.stack[spi]
+	e.scratchedStack |= 1 << spi
+	e.liveMarkRead(idx, 1<<spi)
+	d := &e.cur.regs[dst]
+	w := d.Written
+	if !slot.IsSpilled() {
+		// mark_reg_stack_read: zero only if every byte read is.
+		zeros := true
+		for i := 0; i < size; i++ {
+			if slot.Types[(slotIdx-i)%regstate.RegSize] != regstate.SlotZero {
+				zeros = false
+				break
+			}
+		}
+		if zeros {
+			e.setConst(dst, 0)
+		} else {
+			e.markUnknown(dst)
+		}
+		e.cur.regs[dst].Written = w
+		return nil
+	}
+	spillSize := 1
+	for i := regstate.RegSize - 1; i > 0 && slot.Types[i-1] == regstate.SlotSpill; i-- {
+		spillSize++
+	}
+	flags := true
+	if size != regstate.RegSize || spillSize != regstate.RegSize {
+		if slot.Spilled.Type != regstate.Scalar {
+			e.verboseLinfo(idx, "; ")
+			return e.reject(EACCES, msgFillSize)
+		}
+		if size <= spillSize && off%regstate.RegSize == 0 {
+			// bpf_stack_narrow_access_ok (little endian); the
+			// destination's subreg_def is not modeled.
+			*d = slot.Spilled
+			if regWidth(slot.Spilled) > size*8 {
+				d.ID, d.Off, d.AddConst = 0, 0, false // clear_scalar_id
+			}
+		} else {
+			spills, zeros := 0, 0
+			for i := 0; i < size; i++ {
+				switch slot.Types[(slotIdx-i)%regstate.RegSize] {
+				case regstate.SlotSpill:
+					spills++
+				case regstate.SlotZero:
+					zeros++
+				}
+			}
+			switch {
+			case spills == size && slot.Spilled.IsConst() && slot.Spilled.Value == 0:
+				e.setConst(dst, 0)
+			case zeros == size:
+				e.setConst(dst, 0)
+				flags = false
+			default:
+				e.markUnknown(dst)
+				flags = false
+			}
+		}
+	} else {
+		*d = slot.Spilled
+	}
+	e.cur.regs[dst].Written = w
+	if flags {
+		e.pushStackFlags(idx, spi)
+	}
+	return nil
+}
