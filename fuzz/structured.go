@@ -30,7 +30,6 @@ var Tails = [][]insn.Slot{
 	{{Code: 0xbf, Src: 1}, {Code: insn.CodeExit}}, // r0 = r1; exit
 	{{Code: 0xb7}, {Code: 0x55, Dst: 1, Off: 1}, {Code: 0xb7, Imm: 1}, {Code: insn.CodeExit}}, // if r1 != 0 skip
 	{{Code: 0xb7}, {Code: 0x07, Dst: 1, Imm: 8}, {Code: insn.CodeExit}},                       // r1 += 8
-	{}, // nothing
 	// *(u64 *)(r10 -8) = r1; r0 = *(u64 *)(r10 -8); exit: a spill and
 	// fill of whatever r1 holds.
 	{{Code: 0x7b, Dst: 10, Src: 1, Off: -8}, {Code: 0x79, Src: 10, Off: -8}, {Code: insn.CodeExit}},
@@ -38,6 +37,7 @@ var Tails = [][]insn.Slot{
 	{{Code: 0x63, Dst: 10, Src: 1, Off: -4}, {Code: 0xb7}, {Code: insn.CodeExit}},
 	// r0 = *(u8 *)(r1 +0): a load through what r1 holds.
 	{{Code: 0x71, Src: 1}, {Code: 0xb7}, {Code: insn.CodeExit}},
+	{}, // nothing (last: FuzzLdImm64 relies on it)
 }
 
 // DecodeLdImm64 reads a structured input: 18 bytes of fields, the rest
