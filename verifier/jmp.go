@@ -398,7 +398,9 @@ func flipOpcode(op uint8) uint8 {
 func (e *env) isStateVisited(idx int) (bool, error) {
 	e.computeLiveRegs()
 	cur := e.cur
-	force := e.aux[idx].force || len(cur.hist) > 40
+	// BPF_F_TEST_STATE_FREQ (env->test_state_freq) forces a new state
+	// at every prune point.
+	force := e.cfg.ProgFlags&FlagTestStateFreq != 0 || e.aux[idx].force || len(cur.hist) > 40
 	addNew := force || (e.jmps-e.prevJmps >= 2 && e.processed-e.prevInsns >= 8)
 	list := e.explored[idx]
 	// clean_live_states: forget the registers dead at idx, and the stack

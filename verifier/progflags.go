@@ -68,8 +68,8 @@ func (p *Profile) progFlagsKnown() uint32 {
 	return m
 }
 
-// progFlagsInert are the flags that change neither the verdict nor the log
-// of anything the simulator models:
+// progFlagsInert are the flags Verify accepts: each either changes
+// nothing the simulator answers or is modeled where it does.
 //
 //   - BPF_F_TEST_RND_HI32 is read only by opt_subreg_zext_lo32_rnd_hi32
 //     (kernel/bpf/verifier.c), which runs after do_check succeeded and
@@ -82,20 +82,19 @@ func (p *Profile) progFlagsKnown() uint32 {
 //   - BPF_F_TEST_REG_INVARIANTS (6.18 only) sets env->test_reg_invariants,
 //     read only by reg_bounds_sanity_check: a register whose bounds
 //     disagree with each other is then -EFAULT instead of a logged
-//     "REG INVARIANTS VIOLATION" and an unbounded register. Bounds can only
-//     disagree after range refinement (reg_set_min_max, the scalar
-//     min/max arithmetic), which the simulator does not model: its
-//     scalars are constants or unknown, whose bounds always agree.
+//     "REG INVARIANTS VIOLATION" and an unbounded register. The simulator
+//     answers Unsupported wherever bounds would disagree
+//     (scalar.Value.Check), with or without the flag.
+//   - BPF_F_STRICT_ALIGNMENT and BPF_F_ANY_ALIGNMENT make
+//     env->strict_alignment (bpf_check; x86-64 has efficient unaligned
+//     access), which check_ptr_alignment reads (env.strictAlignment).
+//   - BPF_F_TEST_STATE_FREQ sets env->test_state_freq, read only by
+//     is_state_visited's force_new_state (isStateVisited).
 //
-// STRICT_ALIGNMENT and ANY_ALIGNMENT are modeled: bpf_check makes
-// env->strict_alignment of them (x86-64 has efficient unaligned access),
-// and check_ptr_alignment reads it. Every other known flag makes Verify
-// answer Unsupported: TEST_STATE_FREQ (is_state_visited's checkpoints), SLEEPABLE, the XDP
-// flags and TOKEN_FD are not modeled.
+// Every other known flag makes Verify answer Unsupported: SLEEPABLE, the
+// XDP flags and TOKEN_FD are not modeled.
 func (p *Profile) progFlagsInert() uint32 {
-	// The alignment flags set env->strict_alignment (bpf_check), which
-	// check_ptr_alignment reads and is modeled (strictAlignment).
-	const alignment = FlagStrictAlignment | FlagAnyAlignment
+	const alignment = FlagStrictAlignment | FlagAnyAlignment | FlagTestStateFreq
 	if p.Has(FeatProgFlags618) {
 		return FlagTestRndHi32 | FlagTestRegInvariants | alignment
 	}

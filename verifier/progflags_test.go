@@ -47,7 +47,7 @@ func TestProgFlags(t *testing.T) {
 			reject(verifier.EACCES, "R1 invalid mem access 'scalar'", 1)},
 		{"no alignment flag", []*verifier.Profile{l618}, 0, misalignedLoad, reject(verifier.EACCES, "R1 invalid mem access 'scalar'", 1)},
 		{"every other flag is named", []*verifier.Profile{l618}, 0xff | verifier.FlagTokenFD, prog(mov0, exit),
-			unsup("verisim: prog_flags BPF_F_TEST_STATE_FREQ|BPF_F_SLEEPABLE|BPF_F_XDP_HAS_FRAGS|BPF_F_XDP_DEV_BOUND_ONLY|BPF_F_TOKEN_FD are not modeled")},
+			unsup("verisim: prog_flags BPF_F_SLEEPABLE|BPF_F_XDP_HAS_FRAGS|BPF_F_XDP_DEV_BOUND_ONLY|BPF_F_TOKEN_FD are not modeled")},
 		{"RND_HI32 on a program that may outgrow the 16-bit jump range", []*verifier.Profile{l618}, verifier.FlagTestRndHi32, rndHi32Big(), unsup(
 			"verisim: BPF_F_TEST_RND_HI32 may grow the program past S16_MAX instructions, where opt_subreg_zext_lo32_rnd_hi32 can fail to patch it (16-bit jump range)")},
 		{"the same program without the flag", []*verifier.Profile{l618}, 0, rndHi32Big(), accept},
