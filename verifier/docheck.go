@@ -264,7 +264,7 @@ func (e *env) printInsnState() {
 // registers, then the stack slots that were written (only the scratched
 // ones unless all). Before FeatLogNoLiveness, print_liveness adds "_w" to
 // a register written since the last checkpoint; stack slots are walked
-// only under WalkStack, the profiles that write them.
+// only under WalkMemory, the profiles that write them.
 func (e *env) printState(st *vstate, all bool) {
 	live := !e.p.Has(FeatLogNoLiveness)
 	for i, r := range st.regs {
@@ -322,7 +322,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		return idx + 1, false, e.checkALU(s)
 	case insn.ClassLDX:
 		// The reserved fields were checked in the pre-pass.
-		if !e.p.Has(WalkStack) {
+		if !e.p.Has(WalkMemory) {
 			return 0, false, e.unsupported("memory loads are not modeled: %s", e.disasm(idx))
 		}
 		e.fn = "check_load_mem"
@@ -331,7 +331,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if e.p.Has(FeatAtomics) && s.Mode() != insn.ModeATOMIC && (s.Mode() != insn.ModeMEM || s.Imm != 0) {
 			return 0, false, e.reject(EINVAL, msgSTXReserved)
 		}
-		if !e.p.Has(WalkStack) {
+		if !e.p.Has(WalkMemory) {
 			return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
 		}
 		if s.Mode() == insn.ModeATOMIC {
@@ -343,7 +343,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 		if s.Mode() != insn.ModeMEM || s.Src != 0 {
 			return 0, false, e.reject(EINVAL, msgSTReserved)
 		}
-		if !e.p.Has(WalkStack) {
+		if !e.p.Has(WalkMemory) {
 			return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
 		}
 		return idx + 1, false, e.checkStoreImm(idx, s)

@@ -99,7 +99,7 @@ const (
 	WalkAttach
 	WalkPrecision
 	WalkReadMarks
-	WalkStack
+	WalkMemory
 	numFeatures
 )
 
@@ -233,8 +233,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "expected_attach_type and attach_btf_id"},
 	WalkReadMarks: {Name: "walk-read-marks",
 		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored: not modeled yet, so validated on no kernel; 5.10, 6.1 and 6.12 answer unsupported at their first stored state"},
-	WalkStack: {Name: "walk-stack", Validated: []string{"6.18"},
-		What: "loads and stores through stack pointers with a constant offset: slot types, spill and fill, stack state printing, stacksafe and precision through stack slots"},
+	WalkMemory: {Name: "walk-memory", Validated: []string{"6.18"},
+		What: "loads and stores through stack pointers with a constant offset (slot types, spill and fill, stack state printing, stacksafe and precision through stack slots) and through the context pointer by the access table probed from the kernel (kernel/ctxaccess)"},
 	WalkPrecision: {Name: "walk-precision", Validated: []string{"6.12", "6.18"},
 		What: "precision backtracking and the state comparison of ranged scalars"},
 }

@@ -815,7 +815,7 @@ func (e *env) backtrackOld(start *vstate, mask uint16) error {
 	bt, all, err := e.backtrackPath(start.first, e.insnIdx, start.hist, btMask{regs: mask}, true)
 	if all {
 		// Only a store reaches -ENOTSUPP, and these profiles do not
-		// walk stores (WalkStack).
+		// walk stores (WalkMemory).
 		return e.unsupported("precision backtracking through a store before v6.5 is not modeled")
 	}
 	if err != nil || bt.empty() || start.parent == nil {

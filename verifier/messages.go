@@ -137,4 +137,8 @@ const (
 	msgStackBounds      = "invalid%s stack R%d off=%d size=%d"
 	msgSpillSize        = "invalid size of register spill"
 	msgFillSize         = "invalid size of register fill"
+	msgInvalidCtxAccess = "invalid bpf_context access off=%d size=%d"    // check_ctx_access
+	msgNegativeOffPtr   = "negative offset %s ptr R%d off=%d disallowed" // __check_ptr_off_reg
+	msgModifiedPtr      = "dereference of modified %s ptr R%d off=%d disallowed"
+	msgPtrMismatch      = "same insn cannot be used with different pointers" // save_aux_ptr_type
 )

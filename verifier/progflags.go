@@ -102,7 +102,7 @@ func (p *Profile) progFlagsInert() uint32 {
 	// is the same function there (v5.3 "bpf: introduce new bpf prog load
 	// flags BPF_F_TEST_RND_HI32"). Its bpf_check sets strict_alignment
 	// the same way (v5.0 "bpf: introduce BPF_F_ANY_ALIGNMENT"), and
-	// without WalkStack every memory access is unsupported before it.
+	// without WalkMemory every memory access is unsupported before it.
 	return FlagTestRndHi32 | alignment
 }
 

@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/verisim/verisim/insn"
+	"github.com/verisim/verisim/kernel/ctxaccess"
 	"github.com/verisim/verisim/regstate"
 	"github.com/verisim/verisim/tnum"
 )
@@ -16,11 +17,9 @@ const maxStack = 512
 const histStackAccess uint8 = 1 << 2
 
 // checkLoadMem models check_load_mem (LDX): the source register is read,
-// the destination written (DST_OP_NO_MARK), then check_mem_access.
-// save_aux_ptr_type's "same insn cannot be used with different pointers"
-// needs two pointer types at one instruction, and the stack is the only
-// one modeled here, so it cannot fire. reg_bounds_sanity_check holds for
-// every value the scalar domain produces (scalar.Value.Check).
+// the destination written (DST_OP_NO_MARK), then check_mem_access and
+// save_aux_ptr_type. reg_bounds_sanity_check holds for every value the
+// scalar domain produces (scalar.Value.Check).
 func (e *env) checkLoadMem(idx int, s insn.Slot) error {
 	if err := e.checkRegArg(s.Src, srcOp); err != nil {
 		return err
@@ -28,7 +27,11 @@ func (e *env) checkLoadMem(idx int, s insn.Slot) error {
 	if err := e.checkRegArg(s.Dst, dstOpNoMark); err != nil {
 		return err
 	}
-	return e.checkMemAccess(idx, s.Src, s.Off, sizeBytes(s), false, int(s.Dst), s.Mode() == insn.ModeMEMSX)
+	t := e.cur.regs[s.Src].Type
+	if err := e.checkMemAccess(idx, s.Src, s.Off, sizeBytes(s), false, int(s.Dst), s.Mode() == insn.ModeMEMSX); err != nil {
+		return err
+	}
+	return e.saveAuxPtrType(idx, t)
 }
 
 // checkStoreReg models check_store_reg (STX MEM): both registers are read.
@@ -39,7 +42,11 @@ func (e *env) checkStoreReg(idx int, s insn.Slot) error {
 	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
 		return err
 	}
-	return e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, int(s.Src), false)
+	t := e.cur.regs[s.Dst].Type
+	if err := e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, int(s.Src), false); err != nil {
+		return err
+	}
+	return e.saveAuxPtrType(idx, t)
 }
 
 // checkStoreImm models do_check_insn's BPF_ST: the pointer is read and an
@@ -48,7 +55,31 @@ func (e *env) checkStoreImm(idx int, s insn.Slot) error {
 	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
 		return err
 	}
-	return e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, -1, false)
+	t := e.cur.regs[s.Dst].Type
+	if err := e.checkMemAccess(idx, s.Dst, s.Off, sizeBytes(s), true, -1, false); err != nil {
+		return err
+	}
+	return e.saveAuxPtrType(idx, t)
+}
+
+// saveAuxPtrType models save_aux_ptr_type: the first pointer type an
+// instruction accessed memory through is kept, and another one later is
+// refused when either is one that convert_ctx_accesses rewrites
+// differently (reg_type_mismatch_ok: the context, sockets, BTF ids,
+// arena). Of the modeled types that is the context against the stack.
+// (The trusted/untrusted merge of allow_trust_mismatch concerns BTF id
+// and memory pointers, which do not reach here.)
+func (e *env) saveAuxPtrType(idx int, t regstate.Type) error {
+	a := &e.aux[idx]
+	if a.ptrType == regstate.NotInit {
+		a.ptrType = t
+		return nil
+	}
+	if t != a.ptrType && (t == regstate.PtrToCtx || a.ptrType == regstate.PtrToCtx) {
+		e.fn = "save_aux_ptr_type"
+		return e.reject(EINVAL, msgPtrMismatch)
+	}
+	return nil
 }
 
 // sizeBytes is bpf_size_to_bytes of the instruction's size field.
@@ -84,6 +115,8 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 			return err
 		}
 		return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
+	case regstate.PtrToCtx:
+		return e.ctxAccess(idx, regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
 	default:
 		return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
@@ -105,6 +138,14 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 	if err != nil || write {
 		return err
 	}
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
+// coerceLoaded is the end of check_mem_access for a load: a narrower than
+// 8-byte scalar is zero extended (coerce_reg_to_size) or, for LDX MEMSX,
+// sign extended (coerce_reg_to_size_sx).
+func (e *env) coerceLoaded(valueReg uint8, size int, ldsx bool) {
 	dst := &e.cur.regs[valueReg]
 	if size < 8 && dst.Type == regstate.Scalar {
 		v := dst.ScalarValue()
@@ -115,7 +156,55 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		}
 		dst.SetScalar(v)
 	}
-	return nil
+}
+
+// ctxAccess models check_mem_access for PTR_TO_CTX (v6.18) for a
+// privileged loader (no "R%d leaks addr into ctx": allow_ptr_leaks):
+// check_ptr_alignment, check_ptr_off_reg, then check_ctx_access, whose
+// is_valid_access answer is read from the table probed on the kernel
+// (kernel/ctxaccess). A load that gives a pointer (skb->data, ...) is not
+// modeled yet.
+func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	if err := e.checkGenericAlignment(reg, "context ", int(off), size, e.strictAlignment); err != nil {
+		return err
+	}
+	e.fn = "check_ptr_off_reg"
+	switch {
+	case reg.Off < 0:
+		return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
+	case reg.Off != 0:
+		return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
+	}
+	e.fn = "check_ctx_access"
+	o := int(off)
+	dir := ctxaccess.Load
+	switch {
+	case write && valueReg < 0:
+		dir = ctxaccess.StoreImm
+	case write:
+		dir = ctxaccess.Store
+	case ldsx:
+		dir = ctxaccess.LoadSX
+	}
+	ans, ok := ctxaccess.Lookup(uint32(e.cfg.ProgType), dir, o, size)
+	if !ok {
+		return e.unsupported("a %d-byte context %s at off %d is outside the probed access table of %s", size, dir, o, e.cfg.ProgType)
+	}
+	switch ans {
+	case ctxaccess.Invalid:
+		err := e.reject(EACCES, msgInvalidCtxAccess, o, size)
+		e.verboseLinfo(idx, "; ")
+		return err
+	case ctxaccess.Written:
+		return nil
+	case ctxaccess.Scalar:
+		e.markUnknown(uint8(valueReg))
+		e.coerceLoaded(uint8(valueReg), size, ldsx)
+		return nil
+	case ctxaccess.Pointer:
+		return e.unsupported("a context load that gives a pointer (%s, %d bytes at off %d) is not modeled", e.cfg.ProgType, size, o)
+	}
+	return e.unsupported("a %d-byte context %s at off %d of %s is answered otherwise than by check_ctx_access (the probe saw another outcome)", size, dir, o, e.cfg.ProgType)
 }
 
 // checkGenericAlignment models check_generic_ptr_alignment.

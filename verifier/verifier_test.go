@@ -246,7 +246,9 @@ func TestChecks(t *testing.T) {
 
 		// unsupported, never accept
 		{"unsupported/memory load", []*verifier.Profile{rfc}, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
-		{"unsupported/context load", []*verifier.Profile{l618}, prog(s(0x61, 0, 1, 0, 0), exit), want{verifier.Unsupported, 0, "verisim: memory loads through ctx are not modeled: (61) r0 = *(u32 *)(r1 +0)", 0}},
+		{"context load/skb->len", []*verifier.Profile{l618}, prog(s(0x61, 0, 1, 0, 0), exit), accept},
+		{"context load/misaligned", []*verifier.Profile{l618}, prog(s(0x61, 0, 1, 1, 0), exit), reject(verifier.EACCES, "invalid bpf_context access off=1 size=4", 0)},
+		{"unsupported/atomic", []*verifier.Profile{l618}, prog(mov0, s(0xdb, 10, 0, -8, 0), exit), want{verifier.Unsupported, 0, "verisim: atomic memory operations (check_atomic) are not modeled: (db) lock *(u64 *)(r10 -8) += r0", 1}},
 		{"unsupported/helper call under rfc", []*verifier.Profile{verifier.RFC}, prog(s(0x85, 0, 0, 0, 7), exit), want{verifier.Unsupported, 0, "verisim: calls are not modeled: (85) call bpf_get_prandom_u32#7", 0}},
 		{"check_helper_call/a scalar helper sets r0", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), exit), accept},
 		{"check_helper_call/r1-r5 are not readable after a call", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), s(0xbf, 0, 1, 0, 0), exit), reject(verifier.EACCES, "R1 !read_ok", 1)},

@@ -295,6 +295,9 @@ type auxData struct {
 	mapOff   uint32 // direct value offset
 	addr     int32  // into addrs + 1: the rewritten immediate; 0 when none
 	live     uint16 // live_regs_before
+	// ptrType is ptr_type: the base register type the instruction's
+	// memory access went through first (save_aux_ptr_type).
+	ptrType regstate.Type
 	prune    bool
 	jmpPoint bool
 	force    bool
