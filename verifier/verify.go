@@ -297,7 +297,7 @@ type auxData struct {
 	live     uint16 // live_regs_before
 	// ptrType is ptr_type: the base register type the instruction's
 	// memory access went through first (save_aux_ptr_type).
-	ptrType regstate.Type
+	ptrType  regstate.Type
 	prune    bool
 	jmpPoint bool
 	force    bool
