@@ -13,13 +13,17 @@ import (
 // bpf_insn_hist_entry): the instruction reached, the one executed before
 // it, and what backtracking must know of it (histSrcStack, histDstStack).
 type histEntry struct {
-	idx, prev int
-	flags     uint8
-	spi       uint8 // the stack slot of a histStackAccess
-	// linked is linked_regs: the registers and slots a comparison found
-	// sharing a scalar id (collect_linked_regs).
-	linked linkSet
+	// linkedStack and linkedRegs are linked_regs: the spilled slots and
+	// registers a comparison found sharing a scalar id
+	// (collect_linked_regs).
+	linkedStack uint64
+	idx, prev   int32
+	linkedRegs  uint16
+	flags       uint8
+	spi         uint8 // the stack slot of a histStackAccess
 }
+
+func (h *histEntry) links() linkSet { return linkSet{regs: h.linkedRegs, stack: h.linkedStack} }
 
 // History flags (INSN_F_SRC_REG_STACK, INSN_F_DST_REG_STACK,
 // include/linux/bpf_verifier.h): a register comparison's source or
@@ -142,7 +146,7 @@ func (e *env) doCheck() error {
 		}
 		if !exit {
 			if e.isJmpPoint(idx) {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: prev})
+				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(prev)})
 			}
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)

@@ -65,10 +65,10 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			flags |= histDstStack
 		}
 		if flags != 0 {
-			if h := len(e.cur.hist); h > 0 && e.cur.hist[h-1].idx == idx {
+			if h := len(e.cur.hist); h > 0 && int(e.cur.hist[h-1].idx) == idx {
 				e.cur.hist[h-1].flags |= flags
 			} else {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, flags: flags})
+				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: flags})
 			}
 		}
 	}
@@ -120,10 +120,10 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			return 0, err
 		}
 		if n > 1 {
-			if h := len(e.cur.hist); h > 0 && e.cur.hist[h-1].idx == idx {
-				e.cur.hist[h-1].linked = linked
+			if h := len(e.cur.hist); h > 0 && int(e.cur.hist[h-1].idx) == idx {
+				e.cur.hist[h-1].linkedRegs, e.cur.hist[h-1].linkedStack = linked.regs, linked.stack
 			} else {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, linked: linked})
+				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), linkedRegs: linked.regs, linkedStack: linked.stack})
 			}
 		}
 	}
@@ -429,7 +429,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 			// The hit path records the jump into idx before propagating
 			// precision (is_state_visited, v6.18).
 			if e.isJmpPoint(idx) {
-				cur.hist = append(cur.hist, histEntry{idx: idx, prev: cur.last})
+				cur.hist = append(cur.hist, histEntry{idx: int32(idx), prev: int32(cur.last)})
 			}
 			if err := e.propagatePrecision(sl, cur); err != nil {
 				return false, err
@@ -775,7 +775,7 @@ func (e *env) backtrackPath(first, last int, hist []histEntry, bt btMask, skipFi
 		} else {
 			// get_insn_hist_entry: i's entry, if the history has one.
 			var ent *histEntry
-			if h > 0 && hist[h-1].idx == i {
+			if h > 0 && int(hist[h-1].idx) == i {
 				ent = &hist[h-1]
 			}
 			var err error
@@ -788,11 +788,11 @@ func (e *env) backtrackPath(first, last int, hist []histEntry, bt btMask, skipFi
 			return bt, false, nil
 		}
 		// get_prev_insn_idx
-		if i == first && (h == 0 || (h == 1 && hist[0].idx == i)) {
+		if i == first && (h == 0 || (h == 1 && int(hist[0].idx) == i)) {
 			return bt, false, nil
 		}
-		if h > 0 && hist[h-1].idx == i {
-			i = hist[h-1].prev
+		if h > 0 && int(hist[h-1].idx) == i {
+			i = int(hist[h-1].prev)
 			h--
 		} else {
 			i--
@@ -879,7 +879,7 @@ func (e *env) backtrackInsn(i int, bt btMask, ent *histEntry) (btMask, bool, err
 	var linked linkSet
 	var spi uint8
 	if ent != nil {
-		flags, linked, spi = ent.flags, ent.linked, ent.spi
+		flags, linked, spi = ent.flags, ent.links(), ent.spi
 	}
 	dst, src := uint16(1)<<s.Dst, uint16(1)<<s.Src
 	// bt_sync_linked_regs: a comparison that refined linked scalars makes

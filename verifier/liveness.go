@@ -20,7 +20,15 @@ type stackLive struct {
 	updated, dropped bool // func_instance.updated, .must_write_dropped
 	writeAcc         uint64
 	writeIdx         int
-	postorder        []int // compute_postorder's order for subprogram 0
+	postorder        []poInsn // compute_postorder's order for subprogram 0
+}
+
+// poInsn is an instruction of the postorder with its successors
+// (bpf_insn_successors), computed once.
+type poInsn struct {
+	idx  int32
+	succ [2]int32
+	n    int32
 }
 
 type liveMasks struct {
@@ -109,8 +117,9 @@ func (e *env) liveUpdate() {
 		if l.masks == nil {
 			break
 		}
-		for _, i := range l.postorder {
-			changed = e.liveUpdateInsn(i) || changed
+		lv2 := e.log.level2()
+		for k := range l.postorder {
+			changed = e.liveUpdateInsn(&l.postorder[k], lv2) || changed
 		}
 	}
 	if e.log.level2() {
@@ -119,24 +128,24 @@ func (e *env) liveUpdate() {
 }
 
 // liveUpdateInsn is update_insn.
-func (e *env) liveUpdateInsn(i int) bool {
-	l := &e.live
-	succ, ns := e.successors(i)
-	if ns == 0 {
+func (e *env) liveUpdateInsn(p *poInsn, lv2 bool) bool {
+	if p.n == 0 {
 		return false
 	}
+	l := &e.live
+	i := int(p.idx)
 	m := &l.masks[i]
 	var after uint64
 	acc := ^uint64(0)
-	for j := 0; j < ns; j++ {
-		s := &l.masks[succ[j]]
+	for j := int32(0); j < p.n; j++ {
+		s := &l.masks[p.succ[j]]
 		after |= s.liveBefore
 		acc &= s.mustWriteAcc
 	}
 	acc |= m.mustWrite
 	before := after&^m.mustWrite | m.mayRead
 	changed := before != m.liveBefore || acc != m.mustWriteAcc
-	if e.log.level2() && (m.mayRead != 0 || m.mustWrite != 0 || i == 0 || e.aux[i].prune) {
+	if lv2 && (m.mayRead != 0 || m.mustWrite != 0 || i == 0 || e.aux[i].prune) {
 		e.logMaskChange("live", i, m.liveBefore, before)
 		e.logMaskChange("written", i, m.mustWriteAcc, acc)
 	}
@@ -185,17 +194,23 @@ func stackMask(m uint64) string {
 // depth-first walk from its first instruction that pushes every
 // undiscovered successor (the fall-through first, so the jump target is
 // explored first) and emits an instruction once all it pushed are done.
-func (e *env) computePostorder() []int {
+func (e *env) computePostorder() []poInsn {
 	const discovered, explored = 1, 2
 	n := len(e.orig)
 	state := make([]uint8, n)
 	stack := make([]int, 1, 16)
-	var out []int
+	out := make([]poInsn, 0, n)
 	for len(stack) > 0 {
 		top := stack[len(stack)-1]
 		state[top] |= discovered
 		if state[top]&explored != 0 {
-			out = append(out, top)
+			p := poInsn{idx: int32(top)}
+			succ, ns := e.successors(top)
+			for j := 0; j < ns; j++ {
+				p.succ[p.n] = int32(succ[j])
+				p.n++
+			}
+			out = append(out, p)
 			stack = stack[:len(stack)-1]
 			continue
 		}

@@ -259,12 +259,12 @@ func (e *env) growStack(size int) {
 // entry when it has one.
 func (e *env) pushStackFlags(idx, spi int) {
 	h := len(e.cur.hist)
-	if h > 0 && e.cur.hist[h-1].idx == idx {
+	if h > 0 && int(e.cur.hist[h-1].idx) == idx {
 		e.cur.hist[h-1].flags |= histStackAccess
 		e.cur.hist[h-1].spi = uint8(spi)
 		return
 	}
-	e.cur.hist = append(e.cur.hist, histEntry{idx: idx, prev: e.cur.last, flags: histStackAccess, spi: uint8(spi)})
+	e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: histStackAccess, spi: uint8(spi)})
 }
 
 // regWidth is get_reg_width: the bits the register's umax needs.
