@@ -44,6 +44,14 @@ func (r Reg) TypeString() string {
 		b.WriteString("percpu_")
 	}
 	b.WriteString(typeNames618[r.Type])
+	if r.Flags&PtrMaybeNull != 0 {
+		// reg_type_str's postfix ("or_null_" before a BTF id's name).
+		if r.Type == PtrToBTFID {
+			b.WriteString("or_null_")
+		} else {
+			b.WriteString("_or_null")
+		}
+	}
 	return b.String()
 }
 

@@ -24,8 +24,9 @@ type Flag uint16
 
 // Type flags modeled by verisim.
 const (
-	MemRdonly Flag = 1 << iota // MEM_RDONLY
-	MemPercpu                  // MEM_PERCPU
+	MemRdonly    Flag = 1 << iota // MEM_RDONLY
+	MemPercpu                     // MEM_PERCPU
+	PtrMaybeNull                  // PTR_MAYBE_NULL
 )
 
 // MapRef is what a register pointing at a map knows about it: the fields the
@@ -35,6 +36,10 @@ type MapRef struct {
 	Name      string
 	KeySize   uint32
 	ValueSize uint32
+	// Type, MaxEntries and Flags are the map's (bpf_map_type and
+	// map_flags); Special reports BTF special fields in its value.
+	Type, MaxEntries, Flags uint32
+	Special                 bool
 }
 
 // Reg is one register's state. Only the fields that the modeled

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"github.com/verisim/verisim/btfctx"
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/kernel/helpers"
 	"github.com/verisim/verisim/regstate"
@@ -73,6 +74,9 @@ func (e *env) checkHelperCall(idx int) error {
 		// No modeled program is sleepable (BPF_F_SLEEPABLE is unsupported).
 		return e.reject(EINVAL, msgHelperMightSleep)
 	}
+	if id == helperMapLookupElem && e.p.Has(WalkMemory) {
+		return e.checkMapLookup(name, id)
+	}
 	if specialHelpers[id] {
 		return e.unsupported("%s#%d has its own rules in check_helper_call: not modeled", name, id)
 	}
@@ -113,3 +117,115 @@ func (e *env) checkHelperCall(idx int) error {
 // isHelperCall is a call of a helper (src_reg 0), not of a subprogram or
 // kfunc.
 func isHelperCall(s insn.Slot) bool { return s.Code == insn.CodeCall && s.Src == 0 }
+
+// helperMapLookupElem is BPF_FUNC_map_lookup_elem.
+const helperMapLookupElem = 1
+
+// lookupMapTypes are the map types whose bpf_map_lookup_elem is modeled:
+// check_map_func_compatibility allows the lookup on each, and their
+// values hold no special fields unless the map has BTF (refused below).
+var lookupMapTypes = map[uint32]bool{
+	uint32(btfctx.MapHash): true, uint32(btfctx.MapArray): true, uint32(btfctx.MapPercpuHash): true,
+	uint32(btfctx.MapPercpuArray): true, uint32(btfctx.MapLRUHash): true, uint32(btfctx.MapLRUPercpuHash): true,
+}
+
+// checkMapLookup models check_helper_call for bpf_map_lookup_elem (v6.18)
+// with a map pointer in r1 and a stack pointer in r2: check_func_arg's
+// ARG_CONST_MAP_PTR and ARG_PTR_TO_MAP_KEY (check_helper_mem_access,
+// check_stack_range_initialized, get_constant_map_key), the reset of
+// r1-r5, and r0 a map value, NULL-checked unless an array lookup's key
+// is a constant in bounds (can_elide_value_nullness).
+func (e *env) checkMapLookup(name string, id int32) error {
+	if err := e.checkRegArg(1, srcOp); err != nil {
+		return err
+	}
+	m := e.cur.regs[1]
+	if m.Type != regstate.ConstPtrToMap || m.Map == nil {
+		return e.unsupported("%s#%d with %s in R1 (check_reg_type) is not modeled", name, id, m.TypeString())
+	}
+	ref := m.Map
+	if !lookupMapTypes[ref.Type] || ref.Special || ref.Flags&mapFlagInnerMap != 0 {
+		return e.unsupported("%s#%d on a map of type %d (flags %#x) is not modeled", name, id, ref.Type, ref.Flags)
+	}
+	if err := e.checkRegArg(2, srcOp); err != nil {
+		return err
+	}
+	k := e.cur.regs[2]
+	if k.Type != regstate.PtrToStack {
+		return e.unsupported("%s#%d with %s in R2 (a key not on the stack) is not modeled", name, id, k.TypeString())
+	}
+	e.fn = "check_stack_range_initialized"
+	size := int(ref.KeySize)
+	off := int(k.Off)
+	if err := e.checkStackBounds(2, off, size, false); err != nil {
+		return err
+	}
+	// Every byte passes for a privileged loader (allow_uninit_stack,
+	// allow_ptr_leaks); each slot touched is read.
+	for i := off; i < off+size; i++ {
+		e.liveMarkRead(e.insnIdx, 1<<((-i-1)/regstate.RegSize))
+	}
+	constKey := int64(-1)
+	if ref.Type == uint32(btfctx.MapArray) || ref.Type == uint32(btfctx.MapPercpuArray) {
+		v, ok, err := e.constantMapKey(off, size)
+		if err != nil {
+			return err
+		}
+		if ok {
+			constKey = v
+		}
+	}
+	if e.cfg.Explain {
+		e.passed("%s#%d: R1 is map %s and R2 points at %d initialized key bytes on the stack", name, id, ref.Name, size)
+	}
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
+	r0 := regstate.Reg{Type: regstate.PtrToMapValue, Known: true, Map: ref, Flags: regstate.PtrMaybeNull}
+	if constKey >= 0 && constKey < int64(ref.MaxEntries) {
+		r0.Flags = 0
+	} else {
+		e.idGen++
+		r0.ID = e.idGen
+	}
+	e.cur.regs[0] = r0
+	return nil
+}
+
+// mapFlagInnerMap is BPF_F_INNER_MAP: a template whose max_entries does
+// not bound the map a lookup reaches.
+const mapFlagInnerMap = 1 << 12
+
+// constantMapKey models get_constant_map_key (v6.18): a key of zero bytes
+// (STACK_ZERO), or a spilled constant scalar of exactly the key's size,
+// which is then made precise (mark_chain_precision_batch on the slot).
+func (e *env) constantMapKey(off, size int) (int64, bool, error) {
+	slotIdx := -off - 1
+	spi := slotIdx / regstate.RegSize
+	b := slotIdx % regstate.RegSize
+	sl := &e.cur.stack[spi]
+	zeros := 0
+	for i := b; i >= 0 && sl.Types[i] == regstate.SlotZero; i-- {
+		zeros++
+	}
+	if zeros >= size {
+		return 0, true, nil
+	}
+	if !sl.IsSpilledScalar() {
+		return 0, false, nil
+	}
+	spill := 0
+	for i := b; i >= 0 && sl.Types[i] == regstate.SlotSpill; i-- {
+		spill++
+	}
+	if spill != size || !sl.Spilled.IsConst() {
+		return 0, false, nil
+	}
+	v := int64(sl.Spilled.Value)
+	if err := e.backtrack(e.cur, btMask{stack: 1 << spi}); err != nil {
+		return 0, false, err
+	}
+	return v, true, nil
+}

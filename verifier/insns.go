@@ -662,6 +662,9 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	if !e.p.Has(FeatLogScalarName) {
 		tname = ptr.TypeString59()
 	}
+	if ptr.Flags&regstate.PtrMaybeNull != 0 {
+		return e.reject(EACCES, msgPtrMaybeNull, s.Dst, tname)
+	}
 	switch ptr.Type {
 	case regstate.PtrToCtx, regstate.PtrToMapValue, regstate.PtrToStack, regstate.PtrToBTFID, regstate.PtrToMem, regstate.PtrToFunc:
 	case regstate.ConstPtrToMap:

@@ -147,6 +147,14 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			syncLinked(pushed, s.Dst, linked)
 		}
 	}
+	if !is32 && s.Source() == insn.SrcK && s.Imm == 0 && (op == insn.OpJEQ || op == insn.OpJNE) && dst.Flags&regstate.PtrMaybeNull != 0 {
+		// "detect if R == 0 where R is returned from
+		// bpf_map_lookup_elem()": mark_ptr_or_null_regs in both
+		// branches.
+		pushed := e.stack[len(e.stack)-1].st
+		markPtrOrNull(e.cur, dst.ID, op == insn.OpJNE)
+		markPtrOrNull(pushed, dst.ID, op == insn.OpJEQ)
+	}
 	if e.log.anyLevel() {
 		if e.p.Has(FeatLogInlineState) {
 			e.printInsnState()
@@ -293,9 +301,38 @@ func (e *env) pushStack(idx, prev int) error {
 	return nil
 }
 
+// markPtrOrNull models mark_ptr_or_null_regs (v6.18): every register and
+// spilled register of st that may be NULL and carries id becomes the
+// scalar 0 (isNull) or its type without PTR_MAYBE_NULL, and forgets the
+// id (mark_ptr_or_null_reg; no modeled map value holds a spin lock).
+func markPtrOrNull(st *vstate, id uint32, isNull bool) {
+	mark := func(r *regstate.Reg) {
+		if r.Flags&regstate.PtrMaybeNull == 0 || r.ID != id {
+			return
+		}
+		if isNull {
+			*r = regstate.Reg{Type: regstate.Scalar, Known: true, Written: r.Written}
+			return
+		}
+		r.Flags &^= regstate.PtrMaybeNull
+		r.ID = 0
+	}
+	for i := range st.regs {
+		mark(&st.regs[i])
+	}
+	for i := range st.stack {
+		if st.stack[i].IsSpilled() {
+			mark(&st.stack[i].Spilled)
+		}
+	}
+}
+
 // notNull is reg_not_null (v6.18) for the modeled types. 5.9's to 6.1's
 // reg_type_not_null knew only sockets, map keys and map values.
 func (e *env) notNull(r regstate.Reg) bool {
+	if r.Flags&regstate.PtrMaybeNull != 0 {
+		return false
+	}
 	switch r.Type {
 	case regstate.PtrToMapValue:
 		return true
@@ -521,8 +558,10 @@ func regsafe(o, c regstate.Reg, idmap *idMap) bool {
 		ov, cv := o.ScalarValue(), c.ScalarValue()
 		return idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff)
 	}
+	// regs_exact and the PTR_TO_MAP_VALUE case compare the fields up to
+	// var_off and map the ids (check_ids).
 	return o.Off == c.Off && o.Known == c.Known && o.Value == c.Value && o.BTFID == c.BTFID &&
-		o.MemSize == c.MemSize && mapID(o) == mapID(c)
+		o.MemSize == c.MemSize && mapID(o) == mapID(c) && idmap.checkIDs(o.ID, c.ID)
 }
 
 // unboundReg is stacksafe's unbound_reg: what a slot of misc bytes reads

@@ -82,6 +82,7 @@ const (
 	msgSubFromStack   = "R%d subtraction from stack pointer prohibited"
 	msgPtrBitwise     = "R%d bitwise operator %s on pointer prohibited"
 	msgPtrArithOp     = "R%d pointer arithmetic with %s operator prohibited"
+	msgPtrMaybeNull   = "R%d pointer arithmetic on %s prohibited, null-check it first"
 
 	// do_check_insn jumps / check_cond_jmp_op
 	msgJAReserved    = "BPF_JA uses reserved fields"
@@ -140,5 +141,9 @@ const (
 	msgInvalidCtxAccess = "invalid bpf_context access off=%d size=%d"    // check_ctx_access
 	msgNegativeOffPtr   = "negative offset %s ptr R%d off=%d disallowed" // __check_ptr_off_reg
 	msgModifiedPtr      = "dereference of modified %s ptr R%d off=%d disallowed"
-	msgPtrMismatch      = "same insn cannot be used with different pointers" // save_aux_ptr_type
+	msgPtrMismatch      = "same insn cannot be used with different pointers"          // save_aux_ptr_type
+	msgMapValueAccess   = "invalid access to map value, value_size=%d off=%d size=%d" // __check_mem_access
+	msgMinOutside       = "R%d min value is outside of the allowed memory range"      // check_mem_region_access
+	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d"    // check_map_access_type
+	msgMapRead          = "read from map forbidden, value_size=%d off=%d size=%d"
 )

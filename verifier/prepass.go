@@ -329,7 +329,8 @@ func (e *env) usedMapSlot(m *btfctx.Map) (int, error) {
 func (e *env) useMap(m *btfctx.Map) {
 	id := e.ctx.MapID(m)
 	e.usedMaps = append(e.usedMaps, m)
-	e.mapRefs = append(e.mapRefs, &regstate.MapRef{ID: id, Name: m.Name, KeySize: m.KeySize, ValueSize: m.ValueSize})
+	e.mapRefs = append(e.mapRefs, &regstate.MapRef{ID: id, Name: m.Name, KeySize: m.KeySize, ValueSize: m.ValueSize,
+		Type: uint32(m.Type), MaxEntries: m.MaxEntries, Flags: m.Flags, Special: m.Special != ""})
 	for id >= len(e.usedByID) {
 		e.usedByID = append(e.usedByID, 0)
 	}

@@ -117,6 +117,19 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
 	case regstate.PtrToCtx:
 		return e.ctxAccess(idx, regno, reg, off, size, write, valueReg, ldsx)
+	case regstate.PtrToMapValue:
+		if reg.Flags&regstate.PtrMaybeNull != 0 {
+			// Not PTR_TO_MAP_VALUE itself: check_ptr_alignment's
+			// default case, then check_mem_access's final else.
+			if err := e.checkGenericAlignment(reg, "", int(off), size, e.strictAlignment); err != nil {
+				return err
+			}
+			return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
+		}
+		if reg.Flags != 0 || reg.Map == nil {
+			return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
+		}
+		return e.mapValueAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
 	default:
 		return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
@@ -455,5 +468,44 @@ func (e *env) stackReadFixed(off, size int, dst uint8) error {
 	if flags {
 		e.pushStackFlags(idx, spi)
 	}
+	return nil
+}
+
+// Map flags of check_map_access_type (bpf_map_flags_to_cap).
+const (
+	mapFlagRdonlyProg = 1 << 7 // BPF_F_RDONLY_PROG
+	mapFlagWronlyProg = 1 << 8 // BPF_F_WRONLY_PROG
+)
+
+// mapValueAccess models check_mem_access for PTR_TO_MAP_VALUE (v6.18) at
+// a constant offset (the pointer's var_off is 0: variable offsets are not
+// modeled), for a privileged loader (no "R%d leaks addr into map"):
+// check_ptr_alignment, check_map_access_type, check_map_access and its
+// check_mem_region_access. The modeled maps have no BTF record (kptrs,
+// locks, timers), and none is frozen, so a load gives an unknown scalar
+// (bpf_map_direct_read reads only frozen read-only maps).
+func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	if err := e.checkGenericAlignment(reg, "value ", int(off), size, e.strictAlignment); err != nil {
+		return err
+	}
+	o := int(off) + int(reg.Off)
+	m := reg.Map
+	e.fn = "check_map_access_type"
+	switch {
+	case write && m.Flags&mapFlagRdonlyProg != 0:
+		return e.reject(EACCES, msgMapWrite, m.ValueSize, o, size)
+	case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
+		return e.reject(EACCES, msgMapRead, m.ValueSize, o, size)
+	}
+	e.fn = "check_mem_region_access"
+	if o < 0 || uint64(o)+uint64(size) > uint64(m.ValueSize) {
+		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, o, size)
+		return e.reject(EACCES, msgMinOutside, regno)
+	}
+	if write {
+		return nil
+	}
+	e.markUnknown(uint8(valueReg))
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
 	return nil
 }

@@ -292,7 +292,7 @@ func TestNothingIgnored(t *testing.T) {
 	}
 	// bench --kernel-stream=false times only the streams of --sizes.
 	code, out, errs = runCLI(t, nil, "bench", "--json", "--sizes", "1000", "--time", "1ms", "--kernel-stream=false")
-	if code != 0 || strings.Count(out, "\n") != 3 || strings.Contains(out, "ldimm64-200k") {
+	if code != 0 || strings.Count(out, "\n") != 5 || strings.Contains(out, "ldimm64-200k") {
 		t.Errorf("bench --kernel-stream=false: exit %d, stderr %q\n%s", code, errs, out)
 	}
 }

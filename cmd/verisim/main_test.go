@@ -246,7 +246,7 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	want := []string{"ldimm64-200k", "ldimm64-1k", "maps64-1k", "branchy-1k"}
+	want := []string{"ldimm64-200k", "ldimm64-1k", "maps64-1k", "branchy-1k", "stackwork-1k", "small-10"}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out)
 	}

@@ -77,7 +77,7 @@ func TestStatObjects(t *testing.T) {
 verifier/object/testdata/core.o                core_fields    accept       -       -                                                 -     4          0             0            0                    D
 verifier/object/testdata/globals.o             use_globals    accept       -       -                                                 -     5          0             0            0                    D
 verifier/object/testdata/globals.o             use_map        accept       -       -                                                 -     3          0             0            0                    D
-verifier/object/testdata/helper_call.o         count          unsupported  -       verisim: bpf_map_lookup_elem#1 takes ARG_CONS...  6     -          -             -            -                    D
+verifier/object/testdata/helper_call.o         count          unsupported  -       verisim: atomic memory operations (check_atom...  9     -          -             -            -                    D
 verifier/object/testdata/ksym_func.o           func_exists    accept       -       -                                                 -     4          0             0            0                    D
 verifier/object/testdata/ksym_percpu_int.o     percpu_int     reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
 verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
@@ -91,7 +91,7 @@ total (6.18): 9 programs, 6 accepted, 2 rejected, 1 unsupported, 2 input errors
 verifier/object/testdata/core.o,core_fields,6.18,accept,,,-1,4,0,0,0,D
 verifier/object/testdata/globals.o,use_globals,6.18,accept,,,-1,5,0,0,0,D
 verifier/object/testdata/globals.o,use_map,6.18,accept,,,-1,3,0,0,0,D
-verifier/object/testdata/helper_call.o,count,6.18,unsupported,,verisim: bpf_map_lookup_elem#1 takes ARG_CONST_MAP_PTR as argument 1: not modeled,6,,,,,D
+verifier/object/testdata/helper_call.o,count,6.18,unsupported,,verisim: atomic memory operations (check_atomic) are not modeled: (db) lock *(u64 *)(r0 +0) += r1,9,,,,,D
 verifier/object/testdata/ksym_func.o,func_exists,6.18,accept,,,-1,4,0,0,0,D
 verifier/object/testdata/ksym_percpu_int.o,percpu_int,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'cpu_number'.,-1,0,0,0,0,D
 verifier/object/testdata/ksym_percpu_struct.o,percpu_struct,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'runqueues'.,-1,0,0,0,0,D
@@ -103,7 +103,7 @@ verifier/object/testdata/ksym_weak_var.o,weak_var,6.18,accept,,,-1,3,0,0,0,D
 		{"json", []string{"--json"}, `{"file":"verifier/object/testdata/core.o","program":"core_fields","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":4,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/globals.o","program":"use_globals","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":5,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/globals.o","program":"use_map","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":3,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
-{"file":"verifier/object/testdata/helper_call.o","program":"count","kernel":"6.18","verdict":"unsupported","accepted":false,"errno":"","error":"verisim: bpf_map_lookup_elem#1 takes ARG_CONST_MAP_PTR as argument 1: not modeled","insn":6,"processed":null,"total_states":null,"peak_states":null,"max_states_per_insn":null,"duration_ns":D}
+{"file":"verifier/object/testdata/helper_call.o","program":"count","kernel":"6.18","verdict":"unsupported","accepted":false,"errno":"","error":"verisim: atomic memory operations (check_atomic) are not modeled: (db) lock *(u64 *)(r0 +0) += r1","insn":9,"processed":null,"total_states":null,"peak_states":null,"max_states_per_insn":null,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_func.o","program":"func_exists","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":4,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_percpu_int.o","program":"percpu_int","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'cpu_number'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_percpu_struct.o","program":"percpu_struct","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'runqueues'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
