@@ -128,6 +128,10 @@ func (r Reg) Format618() string {
 	if r.Known && r.Value != 0 {
 		add("imm=" + snum(int64(r.Value)))
 	}
+	if r.Type != Scalar && r.Ranged {
+		// A variable offset: print_scalar_ranges and var_off.
+		b.WriteString(string(scalar.AppendRanges(nil, r.Range, sep)))
+	}
 	b.WriteByte(')')
 	return b.String()
 }

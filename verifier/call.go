@@ -151,8 +151,8 @@ func (e *env) checkMapLookup(name string, id int32) error {
 		return err
 	}
 	k := e.cur.regs[2]
-	if k.Type != regstate.PtrToStack {
-		return e.unsupported("%s#%d with %s in R2 (a key not on the stack) is not modeled", name, id, k.TypeString())
+	if k.Type != regstate.PtrToStack || !k.Known {
+		return e.unsupported("%s#%d with %s in R2 (a key not at a constant stack offset) is not modeled", name, id, e.p.FormatReg(k))
 	}
 	e.fn = "check_stack_range_initialized"
 	size := int(ref.KeySize)

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/verisim/verisim/btfctx"
@@ -644,11 +645,16 @@ func (e *env) adjustScalarRanged(s insn.Slot, is64 bool, dst, src regstate.Reg) 
 	return nil
 }
 
-// adjustPtr models adjust_ptr_min_max_vals for a pointer and a constant
-// offset. dstIsOff is "scalar += pointer".
+// adjustPtr models adjust_ptr_min_max_vals (v6.18) for a privileged
+// loader (bypass_spec_v1: sanitize_ptr_alu and sanitize_check_bounds do
+// nothing): a constant accumulates into the fixed offset, a variable
+// offset into var_off and the bounds (map values and the stack only:
+// other pointer types with a variable offset are not modeled).
 func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff bool) error {
 	op := s.Op()
-	if !off.Known {
+	ov := off.ScalarValue()
+	known := ov.VarOff.IsConst()
+	if !known && !e.p.Has(WalkMemory) {
 		return e.unsupported("pointer arithmetic with a variable offset is not modeled")
 	}
 	if !is64 {
@@ -668,24 +674,51 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	switch ptr.Type {
 	case regstate.PtrToCtx, regstate.PtrToMapValue, regstate.PtrToStack, regstate.PtrToBTFID, regstate.PtrToMem, regstate.PtrToFunc:
 	case regstate.ConstPtrToMap:
-		if off.Value == 0 && op == insn.OpADD {
+		if known && ov.SMin == 0 && op == insn.OpADD {
 			break
 		}
 		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
 	default:
 		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
 	}
-	val := int64(off.Value)
-	if val >= maxVarOff || val <= -maxVarOff {
-		return e.reject(EINVAL, "math between %s pointer and %d is not allowed", tname, val)
+	if !known && ptr.Type != regstate.PtrToMapValue && ptr.Type != regstate.PtrToStack {
+		return e.unsupported("pointer arithmetic with a variable offset on %s is not modeled", tname)
 	}
-	if ptr.Off >= maxVarOff || ptr.Off <= -maxVarOff {
-		return e.reject(EINVAL, "%s pointer offset %d is not allowed", tname, ptr.Off)
+	pv := ptr.ScalarValue()
+	// check_reg_sane_offset of the offset, then of the pointer.
+	if err := e.saneOffset(ov, off.Off, tname); err != nil {
+		return err
 	}
-	var newOff int64
+	if err := e.saneOffset(pv, ptr.Off, tname); err != nil {
+		return err
+	}
+	r := ptr
+	r.Written = !e.p.Has(FeatLogNoLiveness)
+	var nv scalar.Value
 	switch op {
 	case insn.OpADD:
-		newOff = int64(ptr.Off) + val
+		if known && int64(ptr.Off)+ov.SMin == int64(int32(int64(ptr.Off)+ov.SMin)) {
+			// pointer += K: into the fixed offset.
+			r.Off = int32(int64(ptr.Off) + ov.SMin)
+			if err := e.saneOffset(pv, r.Off, tname); err != nil {
+				return err
+			}
+			e.cur.regs[s.Dst] = r
+			return nil
+		}
+		nv.SMin, nv.SMax = math.MinInt64, math.MaxInt64
+		if a, ok1 := addS64(pv.SMin, ov.SMin); ok1 {
+			if b, ok2 := addS64(pv.SMax, ov.SMax); ok2 {
+				nv.SMin, nv.SMax = a, b
+			}
+		}
+		nv.UMin, nv.UMax = 0, math.MaxUint64
+		if a, c1 := bits.Add64(pv.UMin, ov.UMin, 0); c1 == 0 {
+			if b, c2 := bits.Add64(pv.UMax, ov.UMax, 0); c2 == 0 {
+				nv.UMin, nv.UMax = a, b
+			}
+		}
+		nv.VarOff = pv.VarOff.Add(ov.VarOff)
 	case insn.OpSUB:
 		if dstIsOff {
 			return e.reject(EACCES, msgSubPtrFromScal, s.Dst)
@@ -693,21 +726,83 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 		if ptr.Type == regstate.PtrToStack {
 			return e.reject(EACCES, msgSubFromStack, s.Dst)
 		}
-		newOff = int64(ptr.Off) - val
+		if known && int64(ptr.Off)-ov.SMin == int64(int32(int64(ptr.Off)-ov.SMin)) {
+			r.Off = int32(int64(ptr.Off) - ov.SMin)
+			if err := e.saneOffset(pv, r.Off, tname); err != nil {
+				return err
+			}
+			e.cur.regs[s.Dst] = r
+			return nil
+		}
+		nv.SMin, nv.SMax = math.MinInt64, math.MaxInt64
+		if a, ok1 := subS64(pv.SMin, ov.SMax); ok1 {
+			if b, ok2 := subS64(pv.SMax, ov.SMin); ok2 {
+				nv.SMin, nv.SMax = a, b
+			}
+		}
+		if pv.UMin < ov.UMax {
+			nv.UMin, nv.UMax = 0, math.MaxUint64
+		} else {
+			nv.UMin, nv.UMax = pv.UMin-ov.UMax, pv.UMax-ov.UMin
+		}
+		nv.VarOff = pv.VarOff.Sub(ov.VarOff)
 	case insn.OpAND, insn.OpOR, insn.OpXOR:
 		return e.reject(EACCES, msgPtrBitwise, s.Dst, aluOpName[op>>4])
 	default:
 		return e.reject(EACCES, msgPtrArithOp, s.Dst, aluOpName[op>>4])
 	}
-	if newOff != int64(int32(newOff)) {
-		return e.unsupported("pointer offset overflows s32 (variable offsets are not modeled)")
+	if !known && ptr.Type != regstate.PtrToMapValue && ptr.Type != regstate.PtrToStack {
+		return e.unsupported("pointer arithmetic with a variable offset on %s is not modeled", tname)
 	}
-	if newOff >= maxVarOff || newOff <= -maxVarOff {
-		return e.reject(EINVAL, "%s pointer offset %d is not allowed", tname, newOff)
+	// "pointer types do not carry 32-bit bounds at the moment"
+	// (__mark_reg32_unbounded), then reg_bounds_sync.
+	nv.Mark32Unbounded()
+	nv.Sync()
+	if err := e.saneOffset(nv, r.Off, tname); err != nil {
+		return err
 	}
-	r := ptr
-	r.Off = int32(newOff)
-	r.Written = !e.p.Has(FeatLogNoLiveness)
+	setPtrOffset(&r, nv)
 	e.cur.regs[s.Dst] = r
 	return nil
+}
+
+// setPtrOffset gives a pointer the variable part of its offset: a
+// constant var_off is Known (its value), anything else Ranged.
+func setPtrOffset(r *regstate.Reg, v scalar.Value) {
+	r.Known, r.Value, r.Ranged, r.Range = false, 0, false, scalar.Value{}
+	if v.VarOff.IsConst() {
+		r.Known, r.Value = true, v.VarOff.Value
+		return
+	}
+	r.Ranged, r.Range = true, v
+}
+
+// saneOffset models check_reg_sane_offset: each refusal is EINVAL.
+func (e *env) saneOffset(v scalar.Value, off int32, tname string) error {
+	if v.VarOff.IsConst() {
+		if val := int64(v.VarOff.Value); val >= maxVarOff || val <= -maxVarOff {
+			return e.reject(EINVAL, msgPtrMath, tname, val)
+		}
+	}
+	if off >= maxVarOff || off <= -maxVarOff {
+		return e.reject(EINVAL, msgPtrOffset, tname, off)
+	}
+	if v.SMin == math.MinInt64 {
+		return e.reject(EINVAL, msgPtrUnboundedMin, tname)
+	}
+	if v.SMin >= maxVarOff || v.SMin <= -maxVarOff {
+		return e.reject(EINVAL, msgPtrOutOfBounds, v.SMin, tname)
+	}
+	return nil
+}
+
+// addS64 and subS64 are check_add_overflow and check_sub_overflow on s64.
+func addS64(a, b int64) (int64, bool) {
+	c := a + b
+	return c, (c > a) == (b > 0)
+}
+
+func subS64(a, b int64) (int64, bool) {
+	c := a - b
+	return c, (c < a) == (b > 0)
 }

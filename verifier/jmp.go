@@ -558,10 +558,16 @@ func regsafe(o, c regstate.Reg, idmap *idMap) bool {
 		ov, cv := o.ScalarValue(), c.ScalarValue()
 		return idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff)
 	}
-	// regs_exact and the PTR_TO_MAP_VALUE case compare the fields up to
-	// var_off and map the ids (check_ids).
-	return o.Off == c.Off && o.Known == c.Known && o.Value == c.Value && o.BTFID == c.BTFID &&
-		o.MemSize == c.MemSize && mapID(o) == mapID(c) && idmap.checkIDs(o.ID, c.ID)
+	same := o.Off == c.Off && o.BTFID == c.BTFID && o.MemSize == c.MemSize && mapID(o) == mapID(c)
+	if o.Type == regstate.PtrToMapValue || o.Type == regstate.PtrToMem {
+		// The fields up to var_off, the variable offset within the old
+		// one (range_within, tnum_in), and the ids (check_ids).
+		ov, cv := o.ScalarValue(), c.ScalarValue()
+		return same && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff) && idmap.checkIDs(o.ID, c.ID)
+	}
+	// regs_exact: everything up to the id, then the ids.
+	return same && o.Known == c.Known && o.Value == c.Value && o.Ranged == c.Ranged && o.Range == c.Range &&
+		idmap.checkIDs(o.ID, c.ID)
 }
 
 // unboundReg is stacksafe's unbound_reg: what a slot of misc bytes reads

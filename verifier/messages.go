@@ -83,6 +83,11 @@ const (
 	msgPtrBitwise     = "R%d bitwise operator %s on pointer prohibited"
 	msgPtrArithOp     = "R%d pointer arithmetic with %s operator prohibited"
 	msgPtrMaybeNull   = "R%d pointer arithmetic on %s prohibited, null-check it first"
+	// check_reg_sane_offset
+	msgPtrMath         = "math between %s pointer and %d is not allowed"
+	msgPtrOffset       = "%s pointer offset %d is not allowed"
+	msgPtrUnboundedMin = "math between %s pointer and register with unbounded min value is not allowed"
+	msgPtrOutOfBounds  = "value %d makes %s pointer be out of bounds"
 
 	// do_check_insn jumps / check_cond_jmp_op
 	msgJAReserved    = "BPF_JA uses reserved fields"
@@ -144,6 +149,10 @@ const (
 	msgPtrMismatch      = "same insn cannot be used with different pointers"          // save_aux_ptr_type
 	msgMapValueAccess   = "invalid access to map value, value_size=%d off=%d size=%d" // __check_mem_access
 	msgMinOutside       = "R%d min value is outside of the allowed memory range"      // check_mem_region_access
-	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d"    // check_map_access_type
+	msgMaxOutside       = "R%d max value is outside of the allowed memory range"
+	msgMinNegative      = "R%d min value is negative, either use unsigned index or do a if (index >=0) check."
+	msgUnboundedAccess  = "R%d unbounded memory access, make sure to bounds check any such access"
+	msgVariablePtr      = "variable %s access var_off=%s disallowed"               // __check_ptr_off_reg
+	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d" // check_map_access_type
 	msgMapRead          = "read from map forbidden, value_size=%d off=%d size=%d"
 )

@@ -1,6 +1,7 @@
 package verifier
 
 import (
+	"math"
 	"math/bits"
 
 	"github.com/verisim/verisim/insn"
@@ -131,6 +132,9 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		}
 		return e.mapValueAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
+		if !reg.Known {
+			return e.unsupported("%s through a stack pointer with a variable offset (check_stack_{read,write}_var_off) are not modeled: %s", what, e.disasm(idx))
+		}
 	default:
 		return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
 	}
@@ -182,11 +186,13 @@ func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size 
 		return err
 	}
 	e.fn = "check_ptr_off_reg"
-	switch {
+	switch vo := reg.ScalarValue().VarOff; {
 	case reg.Off < 0:
 		return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
 	case reg.Off != 0:
 		return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
+	case !vo.IsConst() || vo.Value != 0:
+		return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
 	}
 	e.fn = "check_ctx_access"
 	o := int(off)
@@ -226,9 +232,6 @@ func (e *env) checkGenericAlignment(reg regstate.Reg, desc string, off, size int
 		return nil
 	}
 	vo := reg.ScalarValue().VarOff
-	if reg.Type != regstate.Scalar {
-		vo = tnum.Const(reg.Value)
-	}
 	if vo.Add(tnum.Const(uint64(int64(reg.Off) + int64(off)))).IsAligned(uint64(size)) {
 		return nil
 	}
@@ -498,9 +501,22 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 		return e.reject(EACCES, msgMapRead, m.ValueSize, o, size)
 	}
 	e.fn = "check_mem_region_access"
-	if o < 0 || uint64(o)+uint64(size) > uint64(m.ValueSize) {
-		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, o, size)
+	v := reg.ScalarValue()
+	if v.SMin < 0 && (v.SMin == math.MinInt64 || int64(o)+v.SMin != int64(int32(int64(o)+v.SMin)) || v.SMin+int64(o) < 0) {
+		return e.reject(EACCES, msgMinNegative, regno)
+	}
+	// __check_mem_access at the smallest and the largest offset.
+	inside := func(at int64) bool { return at >= 0 && uint64(at)+uint64(size) <= uint64(m.ValueSize) }
+	if at := v.SMin + int64(o); !inside(at) {
+		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
 		return e.reject(EACCES, msgMinOutside, regno)
+	}
+	if v.UMax >= maxVarOff {
+		return e.reject(EACCES, msgUnboundedAccess, regno)
+	}
+	if at := int64(v.UMax) + int64(o); !inside(at) {
+		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
+		return e.reject(EACCES, msgMaxOutside, regno)
 	}
 	if write {
 		return nil
