@@ -81,3 +81,21 @@ func checkAttach(pt ProgType, attach, btfID uint32) string {
 	}
 	return fmt.Sprintf("expected_attach_type %d is not one a %s program takes", attach, pt)
 }
+
+// attachModeled reports the program and attach types, other than attach
+// type 0, that verisim models: the attach types libbpf gives the modeled
+// program types (SEC("xdp") BPF_XDP, "sk_msg" BPF_SK_MSG_VERDICT,
+// "sockops" BPF_CGROUP_SOCK_OPS, "flow_dissector" BPF_FLOW_DISSECTOR,
+// "tcx/ingress" and "tcx/egress" BPF_TCX_*). For each, the context access
+// table is probed with the attach type (kernel/ctxaccess), the live
+// kernel offers the same helpers as without one (the ctxaccess probe's
+// TestAttachHelpers), and check_return_code reads no attach type of
+// these program types.
+func attachModeled(pt ProgType, attach uint32) bool {
+	switch {
+	case pt == XDP && attach == 37, pt == SKMsg && attach == 7, pt == SockOps && attach == 3,
+		pt == FlowDissector && attach == 17, pt == SchedCLS && (attach == 46 || attach == 47):
+		return true
+	}
+	return false
+}

@@ -205,8 +205,11 @@ func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size 
 	case ldsx:
 		dir = ctxaccess.LoadSX
 	}
-	ans, ok := ctxaccess.Lookup(uint32(e.cfg.ProgType), dir, o, size)
+	ans, ok := ctxaccess.Lookup(uint32(e.cfg.ProgType), e.cfg.ExpectedAttachType, dir, o, size)
 	if !ok {
+		if _, _, probed := ctxaccess.Probed(uint32(e.cfg.ProgType), e.cfg.ExpectedAttachType); !probed {
+			return e.unsupported("the context of %s with expected_attach_type %d was not probed (kernel/ctxaccess)", e.cfg.ProgType, e.cfg.ExpectedAttachType)
+		}
 		return e.unsupported("a %d-byte context %s at off %d is outside the probed access table of %s", size, dir, o, e.cfg.ProgType)
 	}
 	switch ans {

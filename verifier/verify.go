@@ -145,11 +145,11 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	if why := checkAttach(cfg.ProgType, cfg.ExpectedAttachType, cfg.AttachBTFID); why != "" {
 		return early(EINVAL, "bpf_prog_load_check_attach", why), nil
 	}
-	if cfg.ExpectedAttachType != 0 {
+	if cfg.ExpectedAttachType != 0 && !attachModeled(cfg.ProgType, cfg.ExpectedAttachType) {
 		// The verifier reads expected_attach_type in check_return_code
 		// (cgroup_skb egress returns 0-3, kprobe sessions), context
-		// access and helper availability: none of that is modeled per
-		// attach type yet.
+		// access and helper availability: modeled only for the pairs of
+		// attachModeled.
 		msg := fmt.Sprintf("verisim: expected_attach_type %d of a %s program is not modeled", cfg.ExpectedAttachType, cfg.ProgType)
 		return only(Result{Verdict: Unsupported, Insn: -1, Message: msg}, "bpf_prog_load", msg), nil
 	}

@@ -70,8 +70,12 @@ type table struct {
 	rows [numDirs][4]string
 }
 
-// decoded holds the expanded rows, by program type.
-var decoded = map[uint32]*[numDirs][4][]byte{}
+// key is a program type (enum bpf_prog_type) and an expected_attach_type
+// (enum bpf_attach_type), as a table key.
+func key(progType, attach uint32) uint64 { return uint64(progType)<<32 | uint64(attach) }
+
+// decoded holds the expanded rows, by key.
+var decoded = map[uint64]*[numDirs][4][]byte{}
 
 func init() {
 	for pt, t := range tables {
@@ -105,11 +109,13 @@ func expand(row string) []byte {
 }
 
 // Lookup returns the answer for an access of size bytes at off into the
-// context of program type progType (enum bpf_prog_type), and false when
-// the table has none: the type was not probed, or off lies outside the
-// probed offsets, or size is not 1, 2, 4 or 8.
-func Lookup(progType uint32, dir Dir, off, size int) (Answer, bool) {
-	d := decoded[progType]
+// context of program type progType (enum bpf_prog_type) loaded with
+// expected_attach_type attach, and false when the table has none: the
+// pair was not probed, or off lies outside the probed offsets, or size
+// is not 1, 2, 4 or 8.
+func Lookup(progType, attach uint32, dir Dir, off, size int) (Answer, bool) {
+	k := key(progType, attach)
+	d := decoded[k]
 	if d == nil || dir >= numDirs {
 		return 0, false
 	}
@@ -123,19 +129,20 @@ func Lookup(progType uint32, dir Dir, off, size int) (Answer, bool) {
 		return 0, false
 	}
 	row := d[dir][s]
-	i := off - tables[progType].lo
+	i := off - tables[k].lo
 	if i < 0 || i >= len(row) {
 		return 0, false
 	}
 	return Answer(row[i]), true
 }
 
-// Probed reports whether the table has progType, and the offsets it
-// covers.
-func Probed(progType uint32) (lo, hi int, ok bool) {
-	t, ok := tables[progType]
+// Probed reports whether the table has the program type with the
+// attach type, and the offsets it covers.
+func Probed(progType, attach uint32) (lo, hi int, ok bool) {
+	k := key(progType, attach)
+	t, ok := tables[k]
 	if !ok {
 		return 0, 0, false
 	}
-	return t.lo, t.lo + len(decoded[progType][Load][0]) - 1, true
+	return t.lo, t.lo + len(decoded[k][Load][0]) - 1, true
 }

@@ -46,7 +46,7 @@ func TestLookup(t *testing.T) {
 		{"xdp ingress_ifindex", xdp, ctxaccess.Load, 12, 4, ctxaccess.Scalar},
 	}
 	for _, tc := range cases {
-		got, ok := ctxaccess.Lookup(tc.pt, tc.dir, tc.off, tc.size)
+		got, ok := ctxaccess.Lookup(tc.pt, 0, tc.dir, tc.off, tc.size)
 		if !ok || got != tc.want {
 			t.Errorf("%s: Lookup(%d, %s, %d, %d) = %q, %v; want %q", tc.name, tc.pt, tc.dir, tc.off, tc.size, got, ok, tc.want)
 		}
@@ -61,11 +61,17 @@ func TestLookup(t *testing.T) {
 		{"above the probed offsets", socketFilter, 512, 4},
 		{"size 3", socketFilter, 0, 3},
 	} {
-		if got, ok := ctxaccess.Lookup(tc.pt, ctxaccess.Load, tc.off, tc.size); ok {
+		if got, ok := ctxaccess.Lookup(tc.pt, 0, ctxaccess.Load, tc.off, tc.size); ok {
 			t.Errorf("%s: Lookup = %q, true; want no answer", tc.name, got)
 		}
 	}
-	if lo, hi, ok := ctxaccess.Probed(socketFilter); !ok || lo != -16 || hi != 511 {
+	if _, ok := ctxaccess.Lookup(xdp, 1, ctxaccess.Load, 0, 4); ok {
+		t.Errorf("Lookup(xdp with attach type 1) answers; want no answer (not probed)")
+	}
+	if a, ok := ctxaccess.Lookup(xdp, 37, ctxaccess.Load, 12, 4); !ok || a != ctxaccess.Scalar {
+		t.Errorf("Lookup(xdp with BPF_XDP, ingress_ifindex) = %q, %v; want a scalar", a, ok)
+	}
+	if lo, hi, ok := ctxaccess.Probed(socketFilter, 0); !ok || lo != -16 || hi != 511 {
 		t.Errorf("Probed(socket_filter) = %d, %d, %v; want -16, 511, true", lo, hi, ok)
 	}
 }
