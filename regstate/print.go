@@ -18,6 +18,7 @@ var typeNames618 = [...]string{
 	PtrToBTFID:    "ptr_",
 	PtrToMem:      "mem",
 	PtrToFunc:     "func",
+	PtrToPacket:   "pkt", PtrToPacketMeta: "pkt_meta", PtrToPacketEnd: "pkt_end",
 }
 
 // typeNames59 is reg_type_str's table in the 5.9 verifier.
@@ -31,6 +32,7 @@ var typeNames59 = [...]string{
 	PtrToBTFID:    "ptr_",
 	PtrToMem:      "mem",
 	PtrToFunc:     "func",
+	PtrToPacket:   "pkt", PtrToPacketMeta: "pkt_meta", PtrToPacketEnd: "pkt_end",
 }
 
 // TypeString returns the 6.18 reg_type_str of the register's type and
@@ -121,6 +123,9 @@ func (r Reg) Format618() string {
 	}
 	if r.Type != Scalar && r.Off != 0 {
 		add("off=" + snum(int64(r.Off)))
+	}
+	if r.Type.IsPacket() {
+		add("r=" + unum(uint64(int64(int32(r.MemSize)))))
 	}
 	if r.Type == PtrToMem {
 		add("sz=" + unum(uint64(r.MemSize)))

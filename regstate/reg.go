@@ -8,16 +8,23 @@ type Type uint8
 
 // Base register types modeled by verisim (include/linux/bpf.h).
 const (
-	NotInit       Type = iota // NOT_INIT
-	Scalar                    // SCALAR_VALUE
-	PtrToCtx                  // PTR_TO_CTX
-	ConstPtrToMap             // CONST_PTR_TO_MAP
-	PtrToMapValue             // PTR_TO_MAP_VALUE
-	PtrToStack                // PTR_TO_STACK
-	PtrToBTFID                // PTR_TO_BTF_ID
-	PtrToMem                  // PTR_TO_MEM
-	PtrToFunc                 // PTR_TO_FUNC
+	NotInit         Type = iota // NOT_INIT
+	Scalar                      // SCALAR_VALUE
+	PtrToCtx                    // PTR_TO_CTX
+	ConstPtrToMap               // CONST_PTR_TO_MAP
+	PtrToMapValue               // PTR_TO_MAP_VALUE
+	PtrToStack                  // PTR_TO_STACK
+	PtrToBTFID                  // PTR_TO_BTF_ID
+	PtrToMem                    // PTR_TO_MEM
+	PtrToFunc                   // PTR_TO_FUNC
+	PtrToPacket                 // PTR_TO_PACKET
+	PtrToPacketMeta             // PTR_TO_PACKET_META
+	PtrToPacketEnd              // PTR_TO_PACKET_END
 )
+
+// IsPacket reports PTR_TO_PACKET and PTR_TO_PACKET_META
+// (reg_is_pkt_pointer).
+func (t Type) IsPacket() bool { return t == PtrToPacket || t == PtrToPacketMeta }
 
 // Flag is a type flag (enum bpf_type_flag) combined with the base type.
 type Flag uint16
@@ -68,7 +75,9 @@ type Reg struct {
 	// BTFID is the BTF type id of a PTR_TO_BTF_ID.
 	BTFID uint32
 
-	// MemSize is the size of a PTR_TO_MEM region.
+	// MemSize is the size of a PTR_TO_MEM region, and the range of a
+	// packet pointer (reg->range, an int: AT_PKT_END is -1,
+	// BEYOND_PKT_END -2), which shares the kernel's union with it.
 	MemSize uint32
 
 	// Subprog is the subprogram number of a PTR_TO_FUNC.

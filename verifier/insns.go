@@ -672,7 +672,8 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 		return e.reject(EACCES, msgPtrMaybeNull, s.Dst, tname)
 	}
 	switch ptr.Type {
-	case regstate.PtrToCtx, regstate.PtrToMapValue, regstate.PtrToStack, regstate.PtrToBTFID, regstate.PtrToMem, regstate.PtrToFunc:
+	case regstate.PtrToCtx, regstate.PtrToMapValue, regstate.PtrToStack, regstate.PtrToBTFID, regstate.PtrToMem, regstate.PtrToFunc,
+		regstate.PtrToPacket, regstate.PtrToPacketMeta:
 	case regstate.ConstPtrToMap:
 		if known && ov.SMin == 0 && op == insn.OpADD {
 			break
@@ -681,7 +682,8 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	default:
 		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
 	}
-	if !known && ptr.Type != regstate.PtrToMapValue && ptr.Type != regstate.PtrToStack {
+	varOK := ptr.Type == regstate.PtrToMapValue || ptr.Type == regstate.PtrToStack || ptr.Type.IsPacket()
+	if !known && !varOK {
 		return e.unsupported("pointer arithmetic with a variable offset on %s is not modeled", tname)
 	}
 	pv := ptr.ScalarValue()
@@ -719,6 +721,11 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 			}
 		}
 		nv.VarOff = pv.VarOff.Add(ov.VarOff)
+		if ptr.Type.IsPacket() {
+			// A new base pointer: a new id and no range yet.
+			e.idGen++
+			r.ID, r.MemSize = e.idGen, 0
+		}
 	case insn.OpSUB:
 		if dstIsOff {
 			return e.reject(EACCES, msgSubPtrFromScal, s.Dst)
@@ -746,13 +753,17 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 			nv.UMin, nv.UMax = pv.UMin-ov.UMax, pv.UMax-ov.UMin
 		}
 		nv.VarOff = pv.VarOff.Sub(ov.VarOff)
+		if ptr.Type.IsPacket() {
+			e.idGen++
+			r.ID = e.idGen
+			if ov.SMin < 0 {
+				r.MemSize = 0
+			}
+		}
 	case insn.OpAND, insn.OpOR, insn.OpXOR:
 		return e.reject(EACCES, msgPtrBitwise, s.Dst, aluOpName[op>>4])
 	default:
 		return e.reject(EACCES, msgPtrArithOp, s.Dst, aluOpName[op>>4])
-	}
-	if !known && ptr.Type != regstate.PtrToMapValue && ptr.Type != regstate.PtrToStack {
-		return e.unsupported("pointer arithmetic with a variable offset on %s is not modeled", tname)
 	}
 	// "pointer types do not carry 32-bit bounds at the moment"
 	// (__mark_reg32_unbounded), then reg_bounds_sync.

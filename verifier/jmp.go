@@ -147,6 +147,9 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 			syncLinked(pushed, s.Dst, linked)
 		}
 	}
+	if !is32 && s.Source() == insn.SrcX && isPktAny(dst.Type) {
+		tryMatchPktPointers(s, e.cur.regs[s.Dst], e.cur.regs[s.Src], e.cur, e.stack[len(e.stack)-1].st)
+	}
 	if !is32 && s.Source() == insn.SrcK && s.Imm == 0 && (op == insn.OpJEQ || op == insn.OpJNE) && dst.Flags&regstate.PtrMaybeNull != 0 {
 		// "detect if R == 0 where R is returned from
 		// bpf_map_lookup_elem()": mark_ptr_or_null_regs in both
@@ -345,6 +348,9 @@ func (e *env) notNull(r regstate.Reg) bool {
 // isBranchTaken models is_branch_taken: 1 taken, 0 not taken, -1 unknown.
 // Scalars reaching it are constants.
 func (e *env) isBranchTaken(a, b regstate.Reg, op uint8, is32 bool) int {
+	if isPktAny(a.Type) && isPktAny(b.Type) && !is32 {
+		return pktBranchTaken(a, b, op)
+	}
 	if a.IsPointer() || b.IsPointer() {
 		if b.IsPointer() {
 			a, b = b, a
@@ -405,6 +411,145 @@ func (e *env) isBranchTaken(a, b regstate.Reg, op uint8, is32 bool) int {
 		return 1
 	}
 	return 0
+}
+
+// isPktAny is reg_is_pkt_pointer_any: a packet pointer or pkt_end.
+func isPktAny(t regstate.Type) bool { return t.IsPacket() || t == regstate.PtrToPacketEnd }
+
+// pktBranchTaken models is_pkt_ptr_branch_taken: a packet pointer
+// already known to be at or beyond pkt_end decides some comparisons with
+// it.
+func pktBranchTaken(dst, src regstate.Reg, op uint8) int {
+	var pkt regstate.Reg
+	switch {
+	case src.Type == regstate.PtrToPacketEnd:
+		pkt = dst
+	case dst.Type == regstate.PtrToPacketEnd:
+		pkt = src
+		op = flipOpcode(op)
+	default:
+		return -1
+	}
+	rng := int32(pkt.MemSize)
+	if rng >= 0 {
+		return -1
+	}
+	switch op {
+	case insn.OpJLE, insn.OpJGT:
+		if rng == beyondPktEnd {
+			return b2i(op == insn.OpJGT)
+		}
+	case insn.OpJLT, insn.OpJGE:
+		if rng == beyondPktEnd || rng == atPktEnd {
+			return b2i(op == insn.OpJGE)
+		}
+	}
+	return -1
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// tryMatchPktPointers models try_match_pkt_pointers (v6.18): a comparison
+// of a packet pointer with pkt_end (or of pkt_meta with an unmoved packet
+// pointer) gives the branch where it is in bounds a range
+// (find_good_pkt_pointers) and marks it at or beyond the end in the other
+// (mark_pkt_end).
+func tryMatchPktPointers(s insn.Slot, dst, src regstate.Reg, this, other *vstate) {
+	if s.Source() != insn.SrcX || s.Class() == insn.ClassJMP32 {
+		return
+	}
+	fwd := (dst.Type == regstate.PtrToPacket && src.Type == regstate.PtrToPacketEnd) ||
+		(dst.Type == regstate.PtrToPacketMeta && initPktPointer(src, regstate.PtrToPacket))
+	rev := (dst.Type == regstate.PtrToPacketEnd && src.Type == regstate.PtrToPacket) ||
+		(initPktPointer(dst, regstate.PtrToPacket) && src.Type == regstate.PtrToPacketMeta)
+	switch s.Op() {
+	case insn.OpJGT:
+		if fwd {
+			findGoodPktPointers(this, dst, false)
+			markPktEnd(other, s.Dst, true)
+		} else if rev {
+			findGoodPktPointers(other, src, true)
+			markPktEnd(this, s.Src, false)
+		}
+	case insn.OpJLT:
+		if fwd {
+			findGoodPktPointers(other, dst, true)
+			markPktEnd(this, s.Dst, false)
+		} else if rev {
+			findGoodPktPointers(this, src, false)
+			markPktEnd(other, s.Src, true)
+		}
+	case insn.OpJGE:
+		if fwd {
+			findGoodPktPointers(this, dst, true)
+			markPktEnd(other, s.Dst, false)
+		} else if rev {
+			findGoodPktPointers(other, src, false)
+			markPktEnd(this, s.Src, true)
+		}
+	case insn.OpJLE:
+		if fwd {
+			findGoodPktPointers(other, dst, false)
+			markPktEnd(this, s.Dst, true)
+		} else if rev {
+			findGoodPktPointers(this, src, true)
+			markPktEnd(other, s.Src, false)
+		}
+	}
+}
+
+// initPktPointer is reg_is_init_pkt_pointer.
+func initPktPointer(r regstate.Reg, t regstate.Type) bool {
+	return r.Type == t && r.ID == 0 && r.Off == 0 && r.Known && r.Value == 0
+}
+
+// findGoodPktPointers models find_good_pkt_pointers: every packet
+// pointer of reg's type and id in st, in a register or spilled, gets the
+// range reg's offset proves (kept if larger).
+func findGoodPktPointers(st *vstate, reg regstate.Reg, rightOpen bool) {
+	if reg.Off < 0 || (reg.Off == 0 && rightOpen) {
+		return
+	}
+	umax := reg.ScalarValue().UMax
+	if umax > maxPacketOff || umax+uint64(reg.Off) > maxPacketOff {
+		return
+	}
+	rng := reg.Off
+	if rightOpen {
+		rng++
+	}
+	mark := func(r *regstate.Reg) {
+		if r.Type == reg.Type && r.ID == reg.ID && int32(r.MemSize) < rng {
+			r.MemSize = uint32(rng)
+		}
+	}
+	for i := range st.regs {
+		mark(&st.regs[i])
+	}
+	for i := range st.stack {
+		if st.stack[i].IsSpilled() {
+			mark(&st.stack[i].Spilled)
+		}
+	}
+}
+
+// markPktEnd models mark_pkt_end: a packet pointer (not pkt_meta) found
+// past or at pkt_end.
+func markPktEnd(st *vstate, regno uint8, open bool) {
+	r := &st.regs[regno]
+	if r.Type != regstate.PtrToPacket {
+		return
+	}
+	rng := int32(atPktEnd)
+	if open {
+		rng = beyondPktEnd
+	}
+	r.MemSize = uint32(rng)
 }
 
 // flipOpcode is flip_opcode: the comparison with its operands swapped.
@@ -557,6 +702,21 @@ func regsafe(o, c regstate.Reg, idmap *idMap) bool {
 		}
 		ov, cv := o.ScalarValue(), c.ScalarValue()
 		return idmap.checkScalarIDs(o.ID, c.ID, o.AddConst, c.AddConst) && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff)
+	}
+	if o.Type.IsPacket() {
+		// At least the old range (the special AT/BEYOND_PKT_END ones
+		// exactly), the same fixed offset, ids, and the variable offset
+		// within the old one.
+		or, cr := int32(o.MemSize), int32(c.MemSize)
+		if or < 0 || cr < 0 {
+			if or != cr {
+				return false
+			}
+		} else if or > cr {
+			return false
+		}
+		ov, cv := o.ScalarValue(), c.ScalarValue()
+		return o.Off == c.Off && idmap.checkIDs(o.ID, c.ID) && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff)
 	}
 	same := o.Off == c.Off && o.BTFID == c.BTFID && o.MemSize == c.MemSize && mapID(o) == mapID(c)
 	if o.Type == regstate.PtrToMapValue || o.Type == regstate.PtrToMem {

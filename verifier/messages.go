@@ -152,7 +152,11 @@ const (
 	msgMaxOutside       = "R%d max value is outside of the allowed memory range"
 	msgMinNegative      = "R%d min value is negative, either use unsigned index or do a if (index >=0) check."
 	msgUnboundedAccess  = "R%d unbounded memory access, make sure to bounds check any such access"
-	msgVariablePtr      = "variable %s access var_off=%s disallowed"               // __check_ptr_off_reg
-	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d" // check_map_access_type
+	msgVariablePtr      = "variable %s access var_off=%s disallowed"         // __check_ptr_off_reg
+	msgMisalignedPkt    = "misaligned packet access off %d+%s+%d+%d size %d" // check_pkt_ptr_alignment
+	msgPktWrite         = "cannot write into packet"
+	msgPktAccess        = "invalid access to packet, off=%d size=%d, R%d(id=%d,off=%d,r=%d)" // __check_mem_access
+	msgPktOutside       = "R%d offset is outside of the packet"                              // check_packet_access
+	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d"           // check_map_access_type
 	msgMapRead          = "read from map forbidden, value_size=%d off=%d size=%d"
 )

@@ -131,6 +131,8 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 			return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
 		}
 		return e.mapValueAccess(regno, reg, off, size, write, valueReg, ldsx)
+	case regstate.PtrToPacket, regstate.PtrToPacketMeta:
+		return e.packetAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
 		if !reg.Known {
 			return e.unsupported("%s through a stack pointer with a variable offset (check_stack_{read,write}_var_off) are not modeled: %s", what, e.disasm(idx))
@@ -222,6 +224,13 @@ func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size 
 	case ctxaccess.Scalar:
 		e.markUnknown(uint8(valueReg))
 		e.coerceLoaded(uint8(valueReg), size, ldsx)
+		return nil
+	case ctxaccess.Packet, ctxaccess.PacketMeta, ctxaccess.PacketEnd:
+		// mark_reg_known_zero, then the type: no range yet.
+		t := map[ctxaccess.Answer]regstate.Type{ctxaccess.Packet: regstate.PtrToPacket,
+			ctxaccess.PacketMeta: regstate.PtrToPacketMeta, ctxaccess.PacketEnd: regstate.PtrToPacketEnd}[ans]
+		w := e.cur.regs[valueReg].Written
+		e.cur.regs[valueReg] = regstate.Reg{Type: t, Known: true, Written: w}
 		return nil
 	case ctxaccess.Pointer:
 		return e.unsupported("a context load that gives a pointer (%s, %d bytes at off %d) is not modeled", e.cfg.ProgType, size, o)
@@ -528,3 +537,55 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 	e.coerceLoaded(uint8(valueReg), size, ldsx)
 	return nil
 }
+
+// Packet ranges of a pointer compared with pkt_end (AT_PKT_END,
+// BEYOND_PKT_END): it is at or past the end.
+const (
+	atPktEnd     = -1
+	beyondPktEnd = -2
+	maxPacketOff = 0xffff // MAX_PACKET_OFF
+)
+
+// packetAccess models check_mem_access for PTR_TO_PACKET and
+// PTR_TO_PACKET_META (v6.18) for a privileged loader:
+// check_pkt_ptr_alignment, may_access_direct_pkt_data for a write, and
+// check_packet_access against the range the comparisons with pkt_end
+// gave the pointer.
+func (e *env) packetAccess(regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	if e.strictAlignment && size > 1 {
+		// check_pkt_ptr_alignment: NET_IP_ALIGN taken as 2.
+		vo := reg.ScalarValue().VarOff
+		if !vo.Add(tnum.Const(uint64(2 + int64(reg.Off) + int64(off)))).IsAligned(uint64(size)) {
+			return e.reject(EACCES, msgMisalignedPkt, 2, vo.String(), reg.Off, off, size)
+		}
+	}
+	o := int(off) + int(reg.Off)
+	if write && !directPacketWrite[e.cfg.ProgType] {
+		e.fn = "may_access_direct_pkt_data"
+		return e.reject(EACCES, msgPktWrite)
+	}
+	e.fn = "check_packet_access"
+	v := reg.ScalarValue()
+	if v.SMin < 0 {
+		return e.reject(EACCES, msgMinNegative, regno)
+	}
+	rng := int32(reg.MemSize)
+	if rng < 0 {
+		return e.reject(EINVAL, msgPktOutside, regno)
+	}
+	if o < 0 || size <= 0 || int64(o)+int64(size) > int64(rng) {
+		e.log.printf(msgPktAccess+"\n", o, size, regno, reg.ID, o, rng)
+		return e.reject(EACCES, msgPktOutside, regno)
+	}
+	if write {
+		return nil
+	}
+	e.markUnknown(uint8(valueReg))
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
+// directPacketWrite are the program types may_access_direct_pkt_data lets
+// write the packet (v6.18); the others that read it directly (lwt_in,
+// lwt_out, lwt_seg6local, flow_dissector, cgroup_skb) may not.
+var directPacketWrite = map[ProgType]bool{SchedCLS: true, SchedACT: true, XDP: true, LWTXmit: true, SKSKB: true, SKMsg: true}

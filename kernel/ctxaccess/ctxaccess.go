@@ -51,8 +51,14 @@ const (
 	Scalar Answer = 's'
 	// Written: a store accepted.
 	Written Answer = 'w'
-	// Pointer: a load accepted that gives some other type (skb->data's
-	// pkt, a socket, ...).
+	// Packet, PacketMeta and PacketEnd: a load accepted that gives a
+	// packet pointer (PTR_TO_PACKET, _META, _END: skb->data, data_meta,
+	// data_end), known zero with no range.
+	Packet     Answer = 'k'
+	PacketMeta Answer = 'm'
+	PacketEnd  Answer = 'e'
+	// Pointer: a load accepted that gives some other type (a socket, the
+	// flow keys, ...).
 	Pointer Answer = 'p'
 	// Other: anything else (another message, or a pass after do_check
 	// refused the program).

@@ -33,7 +33,10 @@ func TestLookup(t *testing.T) {
 		{"socket_filter cb[0] is writable", socketFilter, ctxaccess.Store, 48, 4, ctxaccess.Written},
 		{"socket_filter data is not readable", socketFilter, ctxaccess.Load, 76, 4, ctxaccess.Invalid},
 		// tc_cls_act_is_valid_access: data (76) is a packet pointer.
-		{"sched_cls data", schedCLS, ctxaccess.Load, 76, 4, ctxaccess.Pointer},
+		{"sched_cls data", schedCLS, ctxaccess.Load, 76, 4, ctxaccess.Packet},
+		{"sched_cls data_end", schedCLS, ctxaccess.Load, 80, 4, ctxaccess.PacketEnd},
+		{"sched_cls data_meta", schedCLS, ctxaccess.Load, 140, 4, ctxaccess.PacketMeta},
+		{"sched_cls sk", schedCLS, ctxaccess.Load, 168, 8, ctxaccess.Pointer},
 		{"sched_cls mark is writable", schedCLS, ctxaccess.Store, 8, 4, ctxaccess.Written},
 		// kprobe_prog_is_valid_access: pt_regs, read only, whole or
 		// narrow.
@@ -42,7 +45,7 @@ func TestLookup(t *testing.T) {
 		{"kprobe store", kprobe, ctxaccess.StoreImm, 0, 8, ctxaccess.Invalid},
 		// xdp_is_valid_access: data is a pointer, ingress_ifindex (12) a
 		// scalar.
-		{"xdp data", xdp, ctxaccess.Load, 0, 4, ctxaccess.Pointer},
+		{"xdp data", xdp, ctxaccess.Load, 0, 4, ctxaccess.Packet},
 		{"xdp ingress_ifindex", xdp, ctxaccess.Load, 12, 4, ctxaccess.Scalar},
 	}
 	for _, tc := range cases {

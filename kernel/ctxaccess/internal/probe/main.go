@@ -155,8 +155,15 @@ func probe(tg target, dir int, size uint8, off int) byte {
 	}
 	var reg regstate.Reg
 	reg.SetScalar(v)
-	if got == reg.Format618() {
+	switch {
+	case got == reg.Format618():
 		return 's'
+	case got == "pkt(r=0)":
+		return 'k'
+	case got == "pkt_meta(r=0)":
+		return 'm'
+	case got == "pkt_end()":
+		return 'e'
 	}
 	return 'p'
 }
