@@ -151,22 +151,30 @@ func (e *env) checkMapLookup(name string, id int32) error {
 		return err
 	}
 	k := e.cur.regs[2]
-	if k.Type != regstate.PtrToStack || !k.Known {
-		return e.unsupported("%s#%d with %s in R2 (a key not at a constant stack offset) is not modeled", name, id, e.p.FormatReg(k))
+	if k.Type != regstate.PtrToStack {
+		return e.unsupported("%s#%d with %s in R2 (a key not on the stack) is not modeled", name, id, k.TypeString())
 	}
 	e.fn = "check_stack_range_initialized"
 	size := int(ref.KeySize)
 	off := int(k.Off)
-	if err := e.checkStackBounds(2, off, size, false); err != nil {
-		return err
+	minOff, maxOff := int64(off), int64(off+size)
+	if k.Known {
+		if err := e.checkStackBounds(2, off, size, false); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if minOff, maxOff, err = e.stackBoundsVar(2, k, int64(off), size, false); err != nil {
+			return err
+		}
 	}
 	// Every byte passes for a privileged loader (allow_uninit_stack,
 	// allow_ptr_leaks); each slot touched is read.
-	for i := off; i < off+size; i++ {
+	for i := minOff; i < maxOff; i++ {
 		e.liveMarkRead(e.insnIdx, 1<<((-i-1)/regstate.RegSize))
 	}
 	constKey := int64(-1)
-	if ref.Type == uint32(btfctx.MapArray) || ref.Type == uint32(btfctx.MapPercpuArray) {
+	if k.Known && (ref.Type == uint32(btfctx.MapArray) || ref.Type == uint32(btfctx.MapPercpuArray)) {
 		v, ok, err := e.constantMapKey(off, size)
 		if err != nil {
 			return err

@@ -138,25 +138,27 @@ const (
 // check_mem_access and the stack (check_ptr_alignment,
 // check_stack_access_within_bounds, check_stack_{read,write}_fixed_off).
 const (
-	msgMisaligned       = "misaligned %saccess off %s+%d+%d size %d"
-	msgInvalidMemAccess = "R%d invalid mem access '%s'"
-	msgStackBounds      = "invalid%s stack R%d off=%d size=%d"
-	msgSpillSize        = "invalid size of register spill"
-	msgFillSize         = "invalid size of register fill"
-	msgInvalidCtxAccess = "invalid bpf_context access off=%d size=%d"    // check_ctx_access
-	msgNegativeOffPtr   = "negative offset %s ptr R%d off=%d disallowed" // __check_ptr_off_reg
-	msgModifiedPtr      = "dereference of modified %s ptr R%d off=%d disallowed"
-	msgPtrMismatch      = "same insn cannot be used with different pointers"          // save_aux_ptr_type
-	msgMapValueAccess   = "invalid access to map value, value_size=%d off=%d size=%d" // __check_mem_access
-	msgMinOutside       = "R%d min value is outside of the allowed memory range"      // check_mem_region_access
-	msgMaxOutside       = "R%d max value is outside of the allowed memory range"
-	msgMinNegative      = "R%d min value is negative, either use unsigned index or do a if (index >=0) check."
-	msgUnboundedAccess  = "R%d unbounded memory access, make sure to bounds check any such access"
-	msgVariablePtr      = "variable %s access var_off=%s disallowed"         // __check_ptr_off_reg
-	msgMisalignedPkt    = "misaligned packet access off %d+%s+%d+%d size %d" // check_pkt_ptr_alignment
-	msgPktWrite         = "cannot write into packet"
-	msgPktAccess        = "invalid access to packet, off=%d size=%d, R%d(id=%d,off=%d,r=%d)" // __check_mem_access
-	msgPktOutside       = "R%d offset is outside of the packet"                              // check_packet_access
-	msgMapWrite         = "write into map forbidden, value_size=%d off=%d size=%d"           // check_map_access_type
-	msgMapRead          = "read from map forbidden, value_size=%d off=%d size=%d"
+	msgMisaligned        = "misaligned %saccess off %s+%d+%d size %d"
+	msgInvalidMemAccess  = "R%d invalid mem access '%s'"
+	msgStackBounds       = "invalid%s stack R%d off=%d size=%d"
+	msgStackBoundsVar    = "invalid variable-offset%s stack R%d var_off=%s off=%d size=%d"
+	msgStackUnboundedVar = "invalid unbounded variable-offset%s stack R%d"
+	msgSpillSize         = "invalid size of register spill"
+	msgFillSize          = "invalid size of register fill"
+	msgInvalidCtxAccess  = "invalid bpf_context access off=%d size=%d"    // check_ctx_access
+	msgNegativeOffPtr    = "negative offset %s ptr R%d off=%d disallowed" // __check_ptr_off_reg
+	msgModifiedPtr       = "dereference of modified %s ptr R%d off=%d disallowed"
+	msgPtrMismatch       = "same insn cannot be used with different pointers"          // save_aux_ptr_type
+	msgMapValueAccess    = "invalid access to map value, value_size=%d off=%d size=%d" // __check_mem_access
+	msgMinOutside        = "R%d min value is outside of the allowed memory range"      // check_mem_region_access
+	msgMaxOutside        = "R%d max value is outside of the allowed memory range"
+	msgMinNegative       = "R%d min value is negative, either use unsigned index or do a if (index >=0) check."
+	msgUnboundedAccess   = "R%d unbounded memory access, make sure to bounds check any such access"
+	msgVariablePtr       = "variable %s access var_off=%s disallowed"         // __check_ptr_off_reg
+	msgMisalignedPkt     = "misaligned packet access off %d+%s+%d+%d size %d" // check_pkt_ptr_alignment
+	msgPktWrite          = "cannot write into packet"
+	msgPktAccess         = "invalid access to packet, off=%d size=%d, R%d(id=%d,off=%d,r=%d)" // __check_mem_access
+	msgPktOutside        = "R%d offset is outside of the packet"                              // check_packet_access
+	msgMapWrite          = "write into map forbidden, value_size=%d off=%d size=%d"           // check_map_access_type
+	msgMapRead           = "read from map forbidden, value_size=%d off=%d size=%d"
 )

@@ -135,7 +135,7 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		return e.packetAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
 		if !reg.Known {
-			return e.unsupported("%s through a stack pointer with a variable offset (check_stack_{read,write}_var_off) are not modeled: %s", what, e.disasm(idx))
+			return e.stackAccessVar(idx, regno, reg, off, size, write, valueReg, ldsx)
 		}
 	default:
 		return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
@@ -589,3 +589,124 @@ func (e *env) packetAccess(regno uint8, reg regstate.Reg, off int16, size int, w
 // write the packet (v6.18); the others that read it directly (lwt_in,
 // lwt_out, lwt_seg6local, flow_dissector, cgroup_skb) may not.
 var directPacketWrite = map[ProgType]bool{SchedCLS: true, SchedACT: true, XDP: true, LWTXmit: true, SKSKB: true, SKMsg: true}
+
+// stackAccessVar models check_mem_access for a stack pointer with a
+// variable offset (v6.18, privileged: allow_ptr_leaks,
+// allow_uninit_stack): check_ptr_alignment, the variable part of
+// check_stack_access_within_bounds, then check_stack_write_var_off or
+// check_stack_read_var_off (check_stack_range_initialized and
+// mark_reg_stack_read). Neither records a spill or fill in the history
+// nor marks a slot written for the liveness.
+func (e *env) stackAccessVar(idx int, regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	if err := e.checkGenericAlignment(reg, "stack ", int(off), size, true); err != nil {
+		return err
+	}
+	minOff, maxOff, err := e.stackBoundsVar(regno, reg, int64(off)+int64(reg.Off), size, write)
+	if err != nil {
+		return err
+	}
+	if write {
+		return e.stackWriteVar(idx, int(minOff), int(maxOff), valueReg)
+	}
+	// check_stack_range_initialized: every byte passes for a privileged
+	// loader, and each slot touched is read.
+	e.fn = "check_stack_range_initialized"
+	for i := minOff; i < maxOff; i++ {
+		e.liveMarkRead(idx, 1<<((-i-1)/regstate.RegSize))
+	}
+	// mark_reg_stack_read: zero only if every byte is; the slots are
+	// scratched up to the first byte that is not.
+	zeros := true
+	for i := minOff; i < maxOff; i++ {
+		slot := -i - 1
+		e.scratchedStack |= 1 << (slot / regstate.RegSize)
+		if e.cur.stack[slot/regstate.RegSize].Types[slot%regstate.RegSize] != regstate.SlotZero {
+			zeros = false
+			break
+		}
+	}
+	w := e.cur.regs[valueReg].Written
+	if zeros {
+		e.setConst(uint8(valueReg), 0)
+	} else {
+		e.markUnknown(uint8(valueReg))
+	}
+	e.cur.regs[valueReg].Written = w
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
+// stackWriteVar models check_stack_write_var_off (v6.18) over the bytes
+// [minOff, maxOff): each becomes STACK_MISC, or stays STACK_ZERO (or a
+// spilled zero) when a zero is written, and any spilled register in the
+// range is erased.
+func (e *env) stackWriteVar(idx, minOff, maxOff, valueReg int) error {
+	e.fn = "check_stack_write_var_off"
+	s := e.orig[idx]
+	zero := false
+	if valueReg >= 0 {
+		r := e.cur.regs[valueReg]
+		zero = r.IsConst() && r.Value == 0
+	} else {
+		zero = s.Class() == insn.ClassST && s.Imm == 0
+	}
+	zeroUsed := false
+	for i := minOff; i < maxOff; i++ {
+		slotIdx := -i - 1
+		spi := slotIdx / regstate.RegSize
+		sl := &e.cur.stack[spi]
+		t := &sl.Types[slotIdx%regstate.RegSize]
+		e.scratchedStack |= 1 << spi
+		if zero && *t == regstate.SlotSpill && sl.IsSpilledScalar() && sl.Spilled.IsConst() && sl.Spilled.Value == 0 {
+			zeroUsed = true
+			continue
+		}
+		// scrub_special_slot: the spilled register goes, and so do the
+		// STACK_SPILL bytes around it. (The v6.18 source only erases the
+		// register's type here; the live 6.18.44 scrubs the slot, as the
+		// 6.12 stable source does: the kernel wins.)
+		sl.Spilled.Type = regstate.NotInit
+		if sl.IsSpecial() {
+			for j, bt := range sl.Types {
+				if bt != regstate.SlotInvalid {
+					sl.Types[j] = regstate.SlotMisc
+				}
+			}
+		}
+		nt := regstate.SlotMisc
+		if zero && *t == regstate.SlotZero {
+			nt = regstate.SlotZero
+			zeroUsed = true
+		}
+		*t = nt
+	}
+	if zeroUsed && valueReg >= 0 {
+		// "backtracking doesn't work for STACK_ZERO yet"
+		return e.markChainPrecision(valueReg)
+	}
+	return nil
+}
+
+// stackBoundsVar models the variable-offset part of
+// check_stack_access_within_bounds and grow_stack_state: the bytes
+// [minOff, maxOff) the access may touch.
+func (e *env) stackBoundsVar(regno uint8, reg regstate.Reg, o int64, size int, write bool) (minOff, maxOff int64, err error) {
+	v := reg.ScalarValue()
+	extra := " read from"
+	if write {
+		extra = " write to"
+	}
+	e.fn = "check_stack_access_within_bounds"
+	if v.SMax >= maxVarOff || v.SMin <= -maxVarOff {
+		return 0, 0, e.reject(EACCES, msgStackUnboundedVar, extra, regno)
+	}
+	minOff, maxOff = v.SMin+o, v.SMax+o+int64(size)
+	switch {
+	case minOff < -maxStack || minOff > -1:
+		return 0, 0, e.reject(EACCES, msgStackBoundsVar, extra, regno, v.VarOff.String(), o, size)
+	case maxOff > 0:
+		return 0, 0, e.reject(EINVAL, msgStackBoundsVar, extra, regno, v.VarOff.String(), o, size)
+	}
+	e.growStack(int(-minOff))
+	return minOff, maxOff, nil
+}
