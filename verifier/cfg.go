@@ -208,7 +208,7 @@ func (e *env) pushInsn(t, w, edge int, stack *[]int32, loopOK bool) (int, error)
 		*st = cfgDiscovered | uint8(edge)
 		return 0, nil
 	}
-	return 0, e.reject(EFAULT, "insn state internal bug")
+	return 0, e.reject(EFAULT, msgInsnStateBug)
 }
 
 // checkCFG models check_cfg: an iterative DFS that finds out-of-range

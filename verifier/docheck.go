@@ -118,7 +118,7 @@ func (e *env) doCheck() error {
 	for {
 		e.insnIdx = idx
 		if idx >= n {
-			return e.reject(EFAULT, "invalid insn idx %d insn_cnt %d", idx, n)
+			return e.reject(EFAULT, msgInvalidInsnIdx, idx, n)
 		}
 		e.processed++
 		if e.processed > MaxInsns {

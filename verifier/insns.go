@@ -132,7 +132,7 @@ func (e *env) checkLdImm(idx int) error {
 		*reg = regstate.Reg{Type: regstate.ConstPtrToMap, Map: ref, Known: true, Written: w}
 	default:
 		if p.Has(FeatLdImmSrcFault) {
-			return e.reject(EFAULT, "verifier bug: unexpected src reg value for ldimm64")
+			return e.reject(EFAULT, msgLdImmSrcBug)
 		}
 		return e.reject(EINVAL, msgMisconfigured)
 	}
@@ -261,7 +261,7 @@ func (e *env) checkALU(s insn.Slot) error {
 		return e.checkMov(s, is64)
 
 	case op > insn.OpEND:
-		return e.reject(EINVAL, "invalid BPF_ALU opcode %x", op)
+		return e.reject(EINVAL, msgInvalidALUOp, op)
 	}
 
 	offOK := s.Off == 0 || (p.Has(FeatSDiv) && s.Off == 1 && (op == insn.OpDIV || op == insn.OpMOD))

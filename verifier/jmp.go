@@ -14,7 +14,7 @@ import (
 func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	op := s.Op()
 	if op == insn.OpJA || op > insn.OpJCOND || (!e.p.Has(FeatMayGoto) && op == insn.OpJCOND) {
-		return 0, e.reject(EINVAL, "invalid BPF_JMP/JMP32 opcode %x", op)
+		return 0, e.reject(EINVAL, msgInvalidJmpOp, op)
 	}
 	// The dst operand first (FeatJmpDstFirst), or after the source
 	// operand's checks (5.10).
@@ -298,7 +298,7 @@ func (e *env) setMinMax(s insn.Slot, taken *[11]regstate.Reg, is32 bool) error {
 func (e *env) pushStack(idx, prev int) error {
 	if len(e.stack)+1 > maxJmpSeq {
 		e.log.printf(msgJumpSeq+"\n", len(e.stack)+1)
-		return &kernelErr{verdict: Reject, errno: EFAULT, msg: fmt.Sprintf(msgJumpSeq, len(e.stack)+1), insn: e.insnIdx}
+		return &kernelErr{verdict: Reject, errno: EFAULT, msg: fmt.Sprintf(msgJumpSeq, len(e.stack)+1), insn: e.insnIdx, id: MsgJumpSeq}
 	}
 	e.stack = append(e.stack, &pending{st: e.cur.clone(), idx: idx, prev: prev, logPos: e.log.pos()})
 	return nil

@@ -162,3 +162,15 @@ const (
 	msgMapWrite          = "write into map forbidden, value_size=%d off=%d size=%d"           // check_map_access_type
 	msgMapRead           = "read from map forbidden, value_size=%d off=%d size=%d"
 )
+
+// Internal errors and the rest of the pre-pass and do_check.
+const (
+	msgInsnStateBug   = "insn state internal bug"                            // check_cfg
+	msgInvalidInsnIdx = "invalid insn idx %d insn_cnt %d"                    // do_check
+	msgLdImmSrcBug    = "verifier bug: unexpected src reg value for ldimm64" // check_ld_imm
+	msgInvalidALUOp   = "invalid BPF_ALU opcode %x"                          // check_alu_op
+	msgInvalidJmpOp   = "invalid BPF_JMP/JMP32 opcode %x"                    // check_cond_jmp_op
+	msgStructOpsMap   = "bpf_struct_ops map cannot be used in prog"          // check_map_prog_compatibility
+	msgFDArrayCntBig  = "fd_array_cnt is too big (%d)"                       // process_fd_array
+	msgFdNotMapOrBTF  = "fd %d is not pointing to valid bpf_map or btf"      // add_fd_from_fd_array
+)

@@ -348,7 +348,7 @@ func (e *env) checkMapProgCompat618(m *btfctx.Map) error {
 		return e.unsupported("map %q has BTF special fields (%s): their rules are not modeled", m.Name, m.Special)
 	}
 	if m.Type == btfctx.MapStructOps {
-		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
+		return e.reject(EINVAL, msgStructOpsMap)
 	}
 	return e.newMapRules(m)
 }
@@ -389,7 +389,7 @@ func (e *env) checkMapProgCompat59(m *btfctx.Map) error {
 		e.log.write(msgTracePrealloc + "\n")
 	}
 	if m.Type == btfctx.MapStructOps {
-		return e.reject(EINVAL, "bpf_struct_ops map cannot be used in prog")
+		return e.reject(EINVAL, msgStructOpsMap)
 	}
 	return nil
 }
@@ -428,7 +428,7 @@ func (e *env) processFDArray() error {
 		return nil
 	}
 	if d.FDArrayCnt >= 0xffffffff/4 {
-		return e.reject(EINVAL, "fd_array_cnt is too big (%d)", d.FDArrayCnt)
+		return e.reject(EINVAL, msgFDArrayCntBig, d.FDArrayCnt)
 	}
 	for i := uint32(0); i < d.FDArrayCnt; i++ {
 		fd, ok := d.FDArrayAt(int32(i))
@@ -449,9 +449,9 @@ func (e *env) processFDArray() error {
 				return err
 			}
 		case btfctx.FDClosed:
-			return e.reject(EBADF, "fd %d is not pointing to valid bpf_map or btf", fd)
+			return e.reject(EBADF, msgFdNotMapOrBTF, fd)
 		default:
-			return e.reject(EINVAL, "fd %d is not pointing to valid bpf_map or btf", fd)
+			return e.reject(EINVAL, msgFdNotMapOrBTF, fd)
 		}
 	}
 	return nil

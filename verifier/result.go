@@ -121,6 +121,10 @@ type Result struct {
 	// newline, or "" when it prints none (E2BIG for an empty program, say).
 	// For Oops and Unsupported it is verisim's explanation.
 	Message string
+	// MessageID is Message's entry in the catalog (MsgID.Info: its
+	// format and kernel function); MsgNone for no message, and for Oops
+	// and Unsupported.
+	MessageID MsgID
 	// Insn is the index of the instruction do_check was checking, or -1
 	// when the verdict came from an earlier pass or from success.
 	Insn int

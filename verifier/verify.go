@@ -188,7 +188,7 @@ func Verify(slots []insn.Slot, cfg Config) (Result, error) {
 	res := Result{Verdict: Accept, Insn: -1, Log: e.log.lines(), Stats: e.stats(), Steps: e.steps, Checks: e.checks}
 	res.Stats.Printed = printed
 	if ke != nil {
-		res.Verdict, res.Errno, res.Message, res.Insn = ke.verdict, ke.errno, ke.msg, ke.insn
+		res.Verdict, res.Errno, res.Message, res.Insn, res.MessageID = ke.verdict, ke.errno, ke.msg, ke.insn, ke.id
 	}
 	return res, nil
 }
@@ -201,6 +201,7 @@ type kernelErr struct {
 	errno   Errno
 	msg     string
 	insn    int
+	id      MsgID // the catalog's entry for msg
 }
 
 func (k *kernelErr) Error() string { return fmt.Sprintf("%s: %s (%s)", k.verdict, k.msg, k.errno) }
@@ -340,7 +341,7 @@ func (e *env) reject(errno Errno, format string, args ...any) error {
 	e.log.write(msg)
 	e.log.write("\n")
 	e.failed(msg)
-	return &kernelErr{verdict: Reject, errno: errno, msg: msg, insn: e.where()}
+	return &kernelErr{verdict: Reject, errno: errno, msg: msg, insn: e.where(), id: msgByFormat[format]}
 }
 
 // rejectSilent ends verification with errno and no message; why says what

@@ -29,8 +29,7 @@ func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res ver
 			next = slots[at+1]
 		}
 	}
-	m := res.Message
-	has := func(prefix string) bool { return strings.HasPrefix(m, prefix) }
+	m, id := res.Message, res.MessageID
 	switch {
 	case res.Verdict == verifier.Oops:
 		if s.Src == insn.PseudoBTFID && s.Off < 0 {
@@ -41,7 +40,7 @@ func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res ver
 		return strings.TrimPrefix(m, "verisim: ") + "; the kernel's answer is not known to verisim", "check this program against a real kernel (verisim's oracle package)"
 	case len(slots) == 0 || len(slots) > verifier.MaxInsns:
 		return "bpf_prog_load refuses a program of 0 or more than 1,000,000 instructions before the verifier runs", "give between 1 and 1,000,000 slots"
-	case has("invalid bpf_ld_imm64 insn"):
+	case id == verifier.MsgInvalidLdImm64:
 		switch {
 		case at == len(slots)-1:
 			return fmt.Sprintf("the ld_imm64 at insn %d is the last slot: its second half is missing", at), "add the second slot (code 0, imm = the upper 32 bits)"
@@ -58,56 +57,56 @@ func whyFix(p *verifier.Profile, ctx *btfctx.Context, slots []insn.Slot, res ver
 		case next.Off != 0:
 			return fmt.Sprintf("the second slot of the ld_imm64 at insn %d has off %d: it must be all zero except imm", at, next.Off), fmt.Sprintf("set insn[%d].off to 0", at+1)
 		}
-	case has("unrecognized bpf_ld_imm64 insn"):
+	case id == verifier.MsgUnrecognized:
 		if (s.Src == insn.PseudoMapFD || s.Src == insn.PseudoMapIdx) && next.Imm != 0 {
 			return fmt.Sprintf("a map fd load (src_reg %d) must have insn[1].imm == 0, not %d", s.Src, next.Imm), fmt.Sprintf("set insn[%d].imm to 0", at+1)
 		}
 		return fmt.Sprintf("src_reg %d of the ld_imm64 at insn %d is not a pseudo value the %s kernel knows", s.Src, at, p.Name), "use src_reg 0 (a constant) or a pseudo value the kernel supports"
-	case has("BPF_LD_IMM64 uses reserved fields"):
+	case id == verifier.MsgLdImmReserved:
 		return fmt.Sprintf("insn[0].off of an ld_imm64 must be 0, and it is %d", s.Off), fmt.Sprintf("set insn[%d].off to 0", at)
-	case has("frame pointer is read only"):
+	case id == verifier.MsgFPReadOnly:
 		return "r10 is the read-only frame pointer and the instruction writes it", fmt.Sprintf("write another register (insn[%d].dst_reg)", at)
-	case has("R") && strings.HasSuffix(m, " is invalid"):
+	case id == verifier.MsgRegInvalid:
 		return "the instruction names a register above r10", fmt.Sprintf("use a register r0-r9 (insn[%d])", at)
-	case has("R") && strings.HasSuffix(m, " !read_ok"):
+	case id == verifier.MsgRegNotRead:
 		r := strings.TrimSuffix(strings.TrimPrefix(m, "R"), " !read_ok")
 		if r == "0" && s.Code == insn.CodeExit {
 			return "r0 holds the return value, and nothing wrote it on this path before the exit", "set r0 before the exit"
 		}
 		return fmt.Sprintf("r%s is read but nothing wrote it on this path", r), fmt.Sprintf("write r%s first", r)
-	case has("fd ") && strings.Contains(m, "is not pointing to valid bpf_map"):
+	case id == verifier.MsgFdNotMap || id == verifier.MsgFdNotMapOrBTF:
 		return fmt.Sprintf("the fd is %s, not a map", fdKind(ctx, m)), "declare a map at that fd (--map fd=N,...) or load a map's fd"
-	case has("direct value offset"):
+	case id == verifier.MsgDirectOffset:
 		return fmt.Sprintf("the value offset insn[%d].imm, read as u32, is not below BPF_MAX_VAR_OFF (1 << 29)", at+1), fmt.Sprintf("use an offset inside the map value in insn[%d].imm", at+1)
-	case has("no direct value access support"):
+	case id == verifier.MsgNoDirectAccess:
 		return "only single-entry ARRAY maps (and arenas) give a direct value address", "load the map with src_reg 1 and look up the value, or use a 1-entry array"
-	case has("invalid access to map value pointer"):
+	case id == verifier.MsgInvalidMapAccess:
 		if res.Errno == verifier.ENOTSUPP {
 			return "a direct value address exists only for an array with max_entries == 1", "use a 1-entry array map"
 		}
 		return "the value offset is not inside the map value", fmt.Sprintf("use an offset below the value size in insn[%d].imm", at+1)
-	case has("ldimm64 insn specifies invalid btf_id"):
+	case id == verifier.MsgInvalidBTFID:
 		return fmt.Sprintf("btf id %d names no type of the BTF object", s.Imm), fmt.Sprintf("put the id of a VAR or FUNC in insn[%d].imm", at)
-	case has("pseudo btf_id"):
+	case id == verifier.MsgNotVarOrFunc || id == verifier.MsgNotVar:
 		return fmt.Sprintf("btf id %d is not a VAR or FUNC: %s", s.Imm, typeLine(ctx, uint32(s.Imm))), "use the id of a VAR (a typed ksym) or a FUNC"
-	case has("ldimm64 failed to find the address"):
+	case id == verifier.MsgNoKsymAddr:
 		return "kallsyms has no address for that symbol (data symbols need CONFIG_KALLSYMS_ALL)", "use a symbol the kernel lists in /proc/kallsyms"
-	case has("invalid module BTF object FD specified."):
+	case id == verifier.MsgBadModuleFD:
 		return fmt.Sprintf("since v5.12 insn[1].imm of a BTF_ID load is a module BTF fd, and %d is not a BTF object", next.Imm),
 			fmt.Sprintf("set insn[%d].imm to 0 for a vmlinux symbol", at+1)
-	case has("kernel is missing BTF"):
+	case id == verifier.MsgMissingBTF:
 		return "there is no vmlinux BTF to look the id up in", "give vmlinux BTF (--btf)"
-	case has("last insn is not an exit or jmp"):
+	case id == verifier.MsgLastInsn:
 		return "execution could run off the end of a (sub)program: its last slot must be an exit or a jump", "end the program with an exit"
-	case has("unreachable insn"):
+	case id == verifier.MsgUnreachable:
 		return fmt.Sprintf("no path reaches %s", strings.TrimPrefix(m, "unreachable ")), "remove the dead code or jump to it"
-	case has("jump into the middle of ldimm64"):
+	case id == verifier.MsgJumpIntoLdImm:
 		return "a jump lands on the second slot of an ld_imm64", "jump to the ld_imm64's first slot or past it"
-	case has("jump out of range"):
+	case id == verifier.MsgJumpOutOfRange:
 		return "a jump target is outside its (sub)program", "fix the jump offset"
-	case has("unknown opcode"):
+	case id == verifier.MsgUnknownOpcode:
 		return fmt.Sprintf("opcode %#02x is not an instruction of the %s kernel", s.Code, p.Name), fmt.Sprintf("fix insn[%d].code", at)
-	case has("missing btf func_info"):
+	case id == verifier.MsgMissingFuncInf:
 		return "a BPF_PSEUDO_FUNC load needs BTF func_info for its callback, and verisim takes none", "load the program with BTF func_info"
 	case res.Errno == verifier.EFAULT && m == "":
 		return "the read of fd_array faults", "give an fd_array entry at that index"

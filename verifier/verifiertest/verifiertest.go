@@ -37,8 +37,9 @@ import (
 )
 
 // Outcome compares two Results on verdict, errno, message and instruction
-// index only (not the log, statistics, states or checks).
-var Outcome = cmp.Options{cmpopts.IgnoreFields(verifier.Result{}, "Log", "Stats", "Steps", "Checks")}
+// index only (not the log, statistics, states or checks, nor the
+// message's catalog ID, which follows from the message).
+var Outcome = cmp.Options{cmpopts.IgnoreFields(verifier.Result{}, "Log", "Stats", "Steps", "Checks", "MessageID")}
 
 // Accepted is the outcome of an accepted program.
 func Accepted() verifier.Result { return verifier.Result{Verdict: verifier.Accept, Insn: -1} }
