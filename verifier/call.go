@@ -81,8 +81,9 @@ func (e *env) checkHelperCall(idx int) error {
 		return e.unsupported("%s#%d has its own rules in check_helper_call: not modeled", name, id)
 	}
 	n := fn.NumArgs()
+	memArgs := e.p.Has(WalkMemory)
 	for i := 0; i < n; i++ {
-		if fn.Args[i] != helpers.ArgAnything {
+		if a := fn.Args[i]; a != helpers.ArgAnything && !(memArgs && memArgModeled(fn, i)) {
 			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, fn.Args[i], i+1)
 		}
 	}
@@ -93,8 +94,19 @@ func (e *env) checkHelperCall(idx int) error {
 	// check_func_arg: check_reg_arg(SRC_OP) of each argument; an
 	// ARG_ANYTHING pointer leaks only without allow_ptr_leaks, and the
 	// loader is privileged.
+	var meta memMeta
 	for i := 0; i < n; i++ {
 		if err := e.checkRegArg(uint8(1+i), srcOp); err != nil {
+			return err
+		}
+		if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
+			return err
+		}
+	}
+	// "Mark slots with STACK_MISC in case of raw mode": one byte write
+	// each (check_mem_access, BPF_B, value_regno -1).
+	for i := 0; i < meta.accessSize; i++ {
+		if err := e.checkMemAccess(idx, meta.regno, int16(i), 1, true, -1, false); err != nil {
 			return err
 		}
 	}
@@ -236,4 +248,146 @@ func (e *env) constantMapKey(off, size int) (int64, bool, error) {
 		return 0, false, err
 	}
 	return v, true, nil
+}
+
+// memMeta is what struct bpf_call_arg_meta carries between a memory
+// argument and its size: the pointer's register, raw_mode
+// (MEM_UNINIT), and, once the size checked a raw-mode stack buffer, the
+// bytes the helper writes (access_size).
+type memMeta struct {
+	memReg     uint8
+	rawMode    bool
+	write      bool
+	regno      uint8
+	accessSize int
+}
+
+// memArgModeled reports an argument of the modeled memory kinds:
+// ARG_PTR_TO_MEM, possibly MEM_UNINIT, MEM_WRITE or MEM_RDONLY, followed
+// by its ARG_CONST_SIZE or ARG_CONST_SIZE_OR_ZERO.
+func memArgModeled(fn *helpers.Proto, i int) bool {
+	a := fn.Args[i]
+	switch a.Base() {
+	case helpers.ArgPtrToMem:
+		return a.Flags()&^(helpers.MemUninit|helpers.MemWrite|helpers.MemRdonly) == 0 && i+1 < len(fn.Args) &&
+			(fn.Args[i+1] == helpers.ArgConstSize || fn.Args[i+1] == helpers.ArgConstSizeOrZero)
+	case helpers.ArgConstSize, helpers.ArgConstSizeOrZero:
+		return a.Flags() == 0 && i > 0 && fn.Args[i-1].Base() == helpers.ArgPtrToMem
+	}
+	return false
+}
+
+// checkMemArg models check_func_arg (v6.18) for a memory argument and
+// its size: ARG_PTR_TO_MEM on a stack or map value pointer (check_reg_type
+// and check_func_arg_reg_off hold for both), then check_mem_size_reg for
+// the size, which checks the memory with check_helper_mem_access and makes
+// the size precise.
+func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta *memMeta) error {
+	a := fn.Args[i]
+	regno := uint8(1 + i)
+	reg := e.cur.regs[regno]
+	switch a.Base() {
+	case helpers.ArgPtrToMem:
+		if (reg.Type != regstate.PtrToStack && reg.Type != regstate.PtrToMapValue) || reg.Flags != 0 {
+			return e.unsupported("%s#%d with %s in R%d (memory not on the stack or in a map value) is not modeled", name, id, reg.TypeString(), regno)
+		}
+		meta.memReg, meta.rawMode, meta.write = regno, a.Flags()&helpers.MemUninit != 0, a.Flags()&helpers.MemWrite != 0
+	case helpers.ArgConstSize, helpers.ArgConstSizeOrZero:
+		if reg.Type != regstate.Scalar {
+			return e.unsupported("%s#%d with %s in R%d (a size that is not a scalar) is not modeled", name, id, reg.TypeString(), regno)
+		}
+		return e.checkMemSizeReg(regno, meta, a == helpers.ArgConstSizeOrZero)
+	}
+	return nil
+}
+
+// maxVarSize is BPF_MAX_VAR_SIZ.
+const maxVarSize = 1 << 29
+
+// checkMemSizeReg models check_mem_size_reg.
+func (e *env) checkMemSizeReg(regno uint8, meta *memMeta, zeroOK bool) error {
+	e.fn = "check_mem_size_reg"
+	v := e.cur.regs[regno].ScalarValue()
+	raw := meta.rawMode && v.VarOff.IsConst() // a variable size disables raw mode
+	switch {
+	case v.SMin < 0:
+		return e.reject(EACCES, msgSizeNegative, regno)
+	case v.UMin == 0 && !zeroOK:
+		return e.reject(EACCES, msgSizeZero, regno, int64(v.UMin), int64(v.UMax))
+	case v.UMax >= maxVarSize:
+		return e.reject(EACCES, msgSizeUnbounded, regno)
+	}
+	if err := e.helperMemAccess(meta.memReg, int(v.UMax), meta.write, zeroOK, raw, meta); err != nil {
+		return err
+	}
+	return e.markChainPrecision(int(regno))
+}
+
+// helperMemAccess models check_helper_mem_access for the stack
+// (check_stack_range_initialized) and map values (check_map_access_type,
+// check_map_access).
+func (e *env) helperMemAccess(regno uint8, size int, write, zeroOK, raw bool, meta *memMeta) error {
+	reg := e.cur.regs[regno]
+	off := int(reg.Off)
+	if reg.Type == regstate.PtrToMapValue {
+		m := reg.Map
+		e.fn = "check_map_access_type"
+		switch {
+		case write && m.Flags&mapFlagRdonlyProg != 0:
+			return e.reject(EACCES, msgMapWrite, m.ValueSize, off, size)
+		case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
+			return e.reject(EACCES, msgMapRead, m.ValueSize, off, size)
+		}
+		return e.mapRegionAccess(regno, reg, off, size, zeroOK)
+	}
+	e.fn = "check_stack_range_initialized"
+	if size == 0 && !zeroOK {
+		return e.reject(EACCES, msgZeroSizedRead)
+	}
+	minOff, maxOff := int64(off), int64(off)
+	if reg.Known {
+		if err := e.checkStackBounds(regno, off, size, write); err != nil {
+			return err
+		}
+	} else {
+		lo, _, err := e.stackBoundsVar(regno, reg, int64(off), size, write)
+		if err != nil {
+			return err
+		}
+		v := reg.ScalarValue()
+		minOff, maxOff = lo, v.SMax+int64(off)
+		raw = false // a variable offset disables raw mode
+	}
+	if raw {
+		meta.regno, meta.accessSize = regno, size
+		return nil
+	}
+	for i := minOff; i < maxOff+int64(size); i++ {
+		slotIdx := -i - 1
+		spi := slotIdx / regstate.RegSize
+		sl := &e.cur.stack[spi]
+		t := &sl.Types[slotIdx%regstate.RegSize]
+		switch {
+		case *t == regstate.SlotMisc:
+		case *t == regstate.SlotZero || *t == regstate.SlotInvalid:
+			if write {
+				*t = regstate.SlotMisc // "helper can write anything into the stack"
+			}
+		case sl.IsSpilled():
+			if write {
+				w := sl.Spilled.Written
+				sl.Spilled = regstate.Unknown()
+				sl.Spilled.Written = w
+				for j, bt := range sl.Types {
+					if bt != regstate.SlotInvalid {
+						sl.Types[j] = regstate.SlotMisc
+					}
+				}
+			}
+		default:
+			return e.unsupported("a helper reading a stack slot of type %d is not modeled", *t)
+		}
+		e.liveMarkRead(e.insnIdx, 1<<spi)
+	}
+	return nil
 }

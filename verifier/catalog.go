@@ -140,6 +140,10 @@ const (
 	MsgStructOpsMap
 	MsgFDArrayCntBig
 	MsgFdNotMapOrBTF
+	MsgSizeNegative
+	MsgSizeZero
+	MsgSizeUnbounded
+	MsgZeroSizedRead
 	numMsgs
 )
 
@@ -285,6 +289,10 @@ var catalog = [numMsgs]MsgInfo{
 	MsgStructOpsMap:      {MsgStructOpsMap, "StructOpsMap", msgStructOpsMap, "check_map_prog_compatibility"},
 	MsgFDArrayCntBig:     {MsgFDArrayCntBig, "FDArrayCntBig", msgFDArrayCntBig, "process_fd_array"},
 	MsgFdNotMapOrBTF:     {MsgFdNotMapOrBTF, "FdNotMapOrBTF", msgFdNotMapOrBTF, "add_fd_from_fd_array"},
+	MsgSizeNegative:      {MsgSizeNegative, "SizeNegative", msgSizeNegative, "check_mem_size_reg"},
+	MsgSizeZero:          {MsgSizeZero, "SizeZero", msgSizeZero, "check_mem_size_reg"},
+	MsgSizeUnbounded:     {MsgSizeUnbounded, "SizeUnbounded", msgSizeUnbounded, "check_mem_size_reg"},
+	MsgZeroSizedRead:     {MsgZeroSizedRead, "ZeroSizedRead", msgZeroSizedRead, "check_stack_range_initialized"},
 }
 
 // msgByFormat finds a rejection's ID from its format (only when

@@ -133,6 +133,10 @@ const (
 	msgHelperNotForType = "program of this type cannot use helper %s#%d"
 	msgHelperGPL        = "cannot call GPL-restricted function from non-GPL compatible program"
 	msgHelperMightSleep = "helper call might sleep in a non-sleepable prog"
+	msgSizeNegative     = "R%d min value is negative, either use unsigned or 'var &= const'"      // check_mem_size_reg
+	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                              // check_mem_size_reg
+	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'" // check_mem_size_reg
+	msgZeroSizedRead    = "invalid zero-sized read"                                               // check_stack_range_initialized
 )
 
 // check_mem_access and the stack (check_ptr_alignment,

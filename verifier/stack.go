@@ -512,13 +512,27 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 	case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
 		return e.reject(EACCES, msgMapRead, m.ValueSize, o, size)
 	}
+	if err := e.mapRegionAccess(regno, reg, o, size, false); err != nil || write {
+		return err
+	}
+	e.markUnknown(uint8(valueReg))
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
+// mapRegionAccess models check_map_access's check_mem_region_access over
+// the value (no BTF record to look at).
+func (e *env) mapRegionAccess(regno uint8, reg regstate.Reg, o, size int, zeroOK bool) error {
+	m := reg.Map
 	e.fn = "check_mem_region_access"
 	v := reg.ScalarValue()
 	if v.SMin < 0 && (v.SMin == math.MinInt64 || int64(o)+v.SMin != int64(int32(int64(o)+v.SMin)) || v.SMin+int64(o) < 0) {
 		return e.reject(EACCES, msgMinNegative, regno)
 	}
 	// __check_mem_access at the smallest and the largest offset.
-	inside := func(at int64) bool { return at >= 0 && uint64(at)+uint64(size) <= uint64(m.ValueSize) }
+	inside := func(at int64) bool {
+		return at >= 0 && (size > 0 || size == 0 && zeroOK) && uint64(at)+uint64(size) <= uint64(m.ValueSize)
+	}
 	if at := v.SMin + int64(o); !inside(at) {
 		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
 		return e.reject(EACCES, msgMinOutside, regno)
@@ -530,11 +544,6 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
 		return e.reject(EACCES, msgMaxOutside, regno)
 	}
-	if write {
-		return nil
-	}
-	e.markUnknown(uint8(valueReg))
-	e.coerceLoaded(uint8(valueReg), size, ldsx)
 	return nil
 }
 
