@@ -144,6 +144,10 @@ const (
 	MsgSizeZero
 	MsgSizeUnbounded
 	MsgZeroSizedRead
+	MsgVarOffNoReg
+	MsgAtomicOpcode
+	MsgAtomicSize
+	MsgAtomicPtrType
 	numMsgs
 )
 
@@ -293,6 +297,10 @@ var catalog = [numMsgs]MsgInfo{
 	MsgSizeZero:          {MsgSizeZero, "SizeZero", msgSizeZero, "check_mem_size_reg"},
 	MsgSizeUnbounded:     {MsgSizeUnbounded, "SizeUnbounded", msgSizeUnbounded, "check_mem_size_reg"},
 	MsgZeroSizedRead:     {MsgZeroSizedRead, "ZeroSizedRead", msgZeroSizedRead, "check_stack_range_initialized"},
+	MsgVarOffNoReg:       {MsgVarOffNoReg, "VarOffNoReg", msgVarOffNoReg, "check_stack_read"},
+	MsgAtomicOpcode:      {MsgAtomicOpcode, "AtomicOpcode", msgAtomicOpcode, "check_atomic"},
+	MsgAtomicSize:        {MsgAtomicSize, "AtomicSize", msgAtomicSize, "check_atomic_rmw"},
+	MsgAtomicPtrType:     {MsgAtomicPtrType, "AtomicPtrType", msgAtomicPtrType, "check_atomic_rmw"},
 }
 
 // msgByFormat finds a rejection's ID from its format (only when

@@ -339,7 +339,7 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 			return 0, false, e.unsupported("memory stores are not modeled: %s", e.disasm(idx))
 		}
 		if s.Mode() == insn.ModeATOMIC {
-			return 0, false, e.unsupported("atomic memory operations (check_atomic) are not modeled: %s", e.disasm(idx))
+			return idx + 1, false, e.checkAtomic(idx, s)
 		}
 		e.fn = "check_store_reg"
 		return idx + 1, false, e.checkStoreReg(idx, s)

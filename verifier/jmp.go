@@ -1121,18 +1121,9 @@ func (e *env) backtrackInsn(i int, bt btMask, ent *histEntry) (btMask, bool, err
 			bt.stack |= 1 << spi
 		}
 	case insn.ClassSTX, insn.ClassST:
-		if bt.regs&dst != 0 {
-			// "stx & st shouldn't be using _scalar_ dst_reg to access
-			// memory": -ENOTSUPP.
-			return bt, true, nil
-		}
-		if flags&histStackAccess == 0 || bt.stack&(1<<spi) == 0 {
-			return bt, false, nil
-		}
-		bt.stack &^= 1 << spi
-		if s.Class() == insn.ClassSTX {
-			bt.regs |= src
-		}
+		// Atomics are stores here, fetching ones too (v6.18 treats only
+		// is_atomic_load_insn, load-acquire, as a load).
+		return e.backtrackStore(s, bt, dst, src, flags, spi)
 	case insn.ClassJMP, insn.ClassJMP32:
 		if isHelperCall(s) {
 			// A regular helper call sets r0; r1-r5 would have been
@@ -1163,6 +1154,23 @@ func (e *env) backtrackInsn(i int, bt btMask, ent *histEntry) (btMask, bool, err
 			return bt, false, nil
 		}
 		bt.regs &^= dst
+	}
+	return bt, false, nil
+}
+
+// backtrackStore is backtrack_insn's BPF_STX and BPF_ST case.
+func (e *env) backtrackStore(s insn.Slot, bt btMask, dst, src uint16, flags, spi uint8) (btMask, bool, error) {
+	if bt.regs&dst != 0 {
+		// "stx & st shouldn't be using _scalar_ dst_reg to access
+		// memory": -ENOTSUPP.
+		return bt, true, nil
+	}
+	if flags&histStackAccess == 0 || bt.stack&(1<<spi) == 0 {
+		return bt, false, nil
+	}
+	bt.stack &^= 1 << spi
+	if s.Class() == insn.ClassSTX {
+		bt.regs |= src
 	}
 	return bt, false, nil
 }

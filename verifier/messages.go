@@ -133,10 +133,14 @@ const (
 	msgHelperNotForType = "program of this type cannot use helper %s#%d"
 	msgHelperGPL        = "cannot call GPL-restricted function from non-GPL compatible program"
 	msgHelperMightSleep = "helper call might sleep in a non-sleepable prog"
-	msgSizeNegative     = "R%d min value is negative, either use unsigned or 'var &= const'"      // check_mem_size_reg
-	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                              // check_mem_size_reg
-	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'" // check_mem_size_reg
-	msgZeroSizedRead    = "invalid zero-sized read"                                               // check_stack_range_initialized
+	msgSizeNegative     = "R%d min value is negative, either use unsigned or 'var &= const'"                               // check_mem_size_reg
+	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                                                       // check_mem_size_reg
+	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
+	msgZeroSizedRead    = "invalid zero-sized read"                                                                        // check_stack_range_initialized
+	msgVarOffNoReg      = "variable offset stack pointer cannot be passed into helper function; var_off=%s off=%d size=%d" // check_stack_read
+	msgAtomicOpcode     = "BPF_ATOMIC uses invalid atomic opcode %02x"                                                     // check_atomic
+	msgAtomicSize       = "invalid atomic operand size"                                                                    // check_atomic_rmw
+	msgAtomicPtrType    = "BPF_ATOMIC stores into R%d %s is not allowed"                                                   // check_atomic_rmw
 )
 
 // check_mem_access and the stack (check_ptr_alignment,

@@ -112,7 +112,7 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 	case regstate.Scalar:
 		// check_ptr_alignment's default case, then the final else of
 		// check_mem_access.
-		if err := e.checkGenericAlignment(reg, "", int(off), size, e.strictAlignment); err != nil {
+		if err := e.checkGenericAlignment(reg, "", int(off), size, e.strict()); err != nil {
 			return err
 		}
 		return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
@@ -122,7 +122,7 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		if reg.Flags&regstate.PtrMaybeNull != 0 {
 			// Not PTR_TO_MAP_VALUE itself: check_ptr_alignment's
 			// default case, then check_mem_access's final else.
-			if err := e.checkGenericAlignment(reg, "", int(off), size, e.strictAlignment); err != nil {
+			if err := e.checkGenericAlignment(reg, "", int(off), size, e.strict()); err != nil {
 				return err
 			}
 			return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
@@ -152,9 +152,9 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 	if write {
 		err = e.stackWriteFixed(idx, o, size, valueReg)
 	} else {
-		err = e.stackReadFixed(o, size, uint8(valueReg))
+		err = e.stackReadFixed(o, size, valueReg)
 	}
-	if err != nil || write {
+	if err != nil || write || valueReg < 0 {
 		return err
 	}
 	e.coerceLoaded(uint8(valueReg), size, ldsx)
@@ -184,7 +184,7 @@ func (e *env) coerceLoaded(valueReg uint8, size int, ldsx bool) {
 // (kernel/ctxaccess). A load that gives a pointer (skb->data, ...) is not
 // modeled yet.
 func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
-	if err := e.checkGenericAlignment(reg, "context ", int(off), size, e.strictAlignment); err != nil {
+	if err := e.checkGenericAlignment(reg, "context ", int(off), size, e.strict()); err != nil {
 		return err
 	}
 	e.fn = "check_ptr_off_reg"
@@ -411,7 +411,8 @@ func (e *env) assignScalarIDBeforeMov(r uint8) {
 // stackReadFixed models check_stack_read_fixed_off (v6.18) into dst for
 // a privileged loader (allow_uninit_stack: a never-written byte reads as
 // STACK_MISC).
-func (e *env) stackReadFixed(off, size int, dst uint8) error {
+func (e *env) stackReadFixed(off, size int, dstReg int) error {
+	dst := uint8(dstReg)
 	e.fn = "check_stack_read_fixed_off"
 	idx := e.insnIdx
 	slotIdx := -off - 1
@@ -419,6 +420,26 @@ func (e *env) stackReadFixed(off, size int, dst uint8) error {
 	slot := &e.cur.stack[spi]
 	e.scratchedStack |= 1 << spi
 	e.liveMarkRead(idx, 1<<spi)
+	if dstReg < 0 {
+		// A read that fills no register (an atomic's): only a full
+		// 64-bit spill is recorded, for backtracking.
+		if !slot.IsSpilled() {
+			return nil
+		}
+		full := size == regstate.RegSize
+		for i := 0; i < regstate.RegSize; i++ {
+			full = full && slot.Types[i] == regstate.SlotSpill
+		}
+		if !full {
+			if slot.Spilled.Type != regstate.Scalar {
+				e.verboseLinfo(idx, "; ")
+				return e.reject(EACCES, msgFillSize)
+			}
+			return nil
+		}
+		e.pushStackFlags(idx, spi)
+		return nil
+	}
 	d := &e.cur.regs[dst]
 	w := d.Written
 	if !slot.IsSpilled() {
@@ -500,7 +521,7 @@ const (
 // locks, timers), and none is frozen, so a load gives an unknown scalar
 // (bpf_map_direct_read reads only frozen read-only maps).
 func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
-	if err := e.checkGenericAlignment(reg, "value ", int(off), size, e.strictAlignment); err != nil {
+	if err := e.checkGenericAlignment(reg, "value ", int(off), size, e.strict()); err != nil {
 		return err
 	}
 	o := int(off) + int(reg.Off)
@@ -512,7 +533,7 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 	case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
 		return e.reject(EACCES, msgMapRead, m.ValueSize, o, size)
 	}
-	if err := e.mapRegionAccess(regno, reg, o, size, false); err != nil || write {
+	if err := e.mapRegionAccess(regno, reg, o, size, false); err != nil || write || valueReg < 0 {
 		return err
 	}
 	e.markUnknown(uint8(valueReg))
@@ -561,7 +582,7 @@ const (
 // check_packet_access against the range the comparisons with pkt_end
 // gave the pointer.
 func (e *env) packetAccess(regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
-	if e.strictAlignment && size > 1 {
+	if e.strict() && size > 1 {
 		// check_pkt_ptr_alignment: NET_IP_ALIGN taken as 2.
 		vo := reg.ScalarValue().VarOff
 		if !vo.Add(tnum.Const(uint64(2 + int64(reg.Off) + int64(off)))).IsAligned(uint64(size)) {
@@ -616,6 +637,12 @@ func (e *env) stackAccessVar(idx int, regno uint8, reg regstate.Reg, off int16, 
 	}
 	if write {
 		return e.stackWriteVar(idx, int(minOff), int(maxOff), valueReg)
+	}
+	if valueReg < 0 {
+		// check_stack_read: a read into no register needs a fixed
+		// offset.
+		e.fn = "check_stack_read"
+		return e.reject(EACCES, msgVarOffNoReg, v2s(reg), int64(off)+int64(reg.Off), size)
 	}
 	// check_stack_range_initialized: every byte passes for a privileged
 	// loader, and each slot touched is read.
@@ -718,4 +745,83 @@ func (e *env) stackBoundsVar(regno uint8, reg regstate.Reg, o int64, size int, w
 	}
 	e.growStack(int(-minOff))
 	return minOff, maxOff, nil
+}
+
+// v2s is a register's var_off as tnum_strn prints it.
+func v2s(r regstate.Reg) string { return r.ScalarValue().VarOff.String() }
+
+// strict is check_ptr_alignment's strict: env->strict_alignment or the
+// access's strict_alignment_once (atomics).
+func (e *env) strict() bool { return e.strictAlignment || e.strictOnce }
+
+// BPF_ATOMIC operations (insn->imm).
+const (
+	atomicFetch   = 0x01
+	atomicAdd     = 0x00
+	atomicOr      = 0x40
+	atomicAnd     = 0x50
+	atomicXor     = 0xa0
+	atomicXchg    = 0xe0 | atomicFetch
+	atomicCmpXchg = 0xf0 | atomicFetch
+	atomicLoadAcq = 0x100
+	atomicStRel   = 0x110
+)
+
+// checkAtomic models check_atomic and check_atomic_rmw (v6.18) for a
+// privileged loader (no "leaks addr into mem"): the operands, the pointer
+// type (not the context or a packet: atomic_ptr_type_ok), then a read of
+// the memory, a second read into the fetched register, and a write, each
+// with strict alignment. Load-acquire and store-release are not modeled.
+func (e *env) checkAtomic(idx int, s insn.Slot) error {
+	e.fn = "check_atomic"
+	switch s.Imm {
+	case atomicAdd, atomicAdd | atomicFetch, atomicAnd, atomicAnd | atomicFetch, atomicOr, atomicOr | atomicFetch,
+		atomicXor, atomicXor | atomicFetch, atomicXchg, atomicCmpXchg:
+	case atomicLoadAcq, atomicStRel:
+		return e.unsupported("load-acquire and store-release (check_atomic_load, check_atomic_store) are not modeled: %s", e.disasm(idx))
+	default:
+		return e.reject(EINVAL, msgAtomicOpcode, s.Imm)
+	}
+	e.fn = "check_atomic_rmw"
+	if sz := s.SizeField(); sz != insn.SizeW && sz != insn.SizeDW {
+		return e.reject(EINVAL, msgAtomicSize)
+	}
+	if err := e.checkRegArg(s.Src, srcOp); err != nil {
+		return err
+	}
+	if err := e.checkRegArg(s.Dst, srcOp); err != nil {
+		return err
+	}
+	if s.Imm == atomicCmpXchg {
+		if err := e.checkRegArg(0, srcOp); err != nil {
+			return err
+		}
+	}
+	ptr := e.cur.regs[s.Dst]
+	switch ptr.Type {
+	case regstate.PtrToCtx, regstate.PtrToPacket, regstate.PtrToPacketMeta, regstate.PtrToPacketEnd:
+		return e.reject(EACCES, msgAtomicPtrType, s.Dst, ptr.TypeString())
+	}
+	load := -1
+	if s.Imm&atomicFetch != 0 {
+		load = int(s.Src)
+		if s.Imm == atomicCmpXchg {
+			load = 0
+		}
+		if err := e.checkRegArg(uint8(load), dstOp); err != nil {
+			return err
+		}
+	}
+	size := sizeBytes(s)
+	e.strictOnce = true
+	defer func() { e.strictOnce = false }()
+	if err := e.checkMemAccess(idx, s.Dst, s.Off, size, false, -1, false); err != nil {
+		return err
+	}
+	if load >= 0 {
+		if err := e.checkMemAccess(idx, s.Dst, s.Off, size, false, load, false); err != nil {
+			return err
+		}
+	}
+	return e.checkMemAccess(idx, s.Dst, s.Off, size, true, -1, false)
 }

@@ -264,6 +264,7 @@ type env struct {
 	// without BPF_F_ANY_ALIGNMENT (CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS,
 	// as on x86-64).
 	strictAlignment bool
+	strictOnce      bool // strict_alignment_once of the current access (atomics)
 	doPrint         bool
 	processed       int
 	jmps            int

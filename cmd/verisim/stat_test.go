@@ -65,7 +65,7 @@ verisim: verifier/object/testdata/ksym_typeless_var.o: program typeless_var: ksy
 
 // TestStatObjects: every program of every test object, one row each in
 // file and program order, in the three formats; three objects fail to
-// load (exit 2), one program is unsupported.
+// load (exit 2).
 func TestStatObjects(t *testing.T) {
 	objects, _ := statFiles(t)
 	cases := []struct {
@@ -73,25 +73,25 @@ func TestStatObjects(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"table", nil, `file                                           program        verdict      errno   message                                           insn  processed  total_states  peak_states  max_states_per_insn  duration
-verifier/object/testdata/core.o                core_fields    accept       -       -                                                 -     4          0             0            0                    D
-verifier/object/testdata/globals.o             use_globals    accept       -       -                                                 -     5          0             0            0                    D
-verifier/object/testdata/globals.o             use_map        accept       -       -                                                 -     3          0             0            0                    D
-verifier/object/testdata/helper_call.o         count          unsupported  -       verisim: atomic memory operations (check_atom...  9     -          -             -            -                    D
-verifier/object/testdata/ksym_func.o           func_exists    accept       -       -                                                 -     4          0             0            0                    D
-verifier/object/testdata/ksym_percpu_int.o     percpu_int     reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
-verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  reject       ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
-verifier/object/testdata/ksym_plain_struct.o   -              error        -       program plain_struct: ksym: extern (var ksym)...  -     -          -             -            -                    -
-verifier/object/testdata/ksym_typeless.o       typeless       accept       -       -                                                 -     3          0             0            0                    D
-verifier/object/testdata/ksym_typeless_var.o   -              error        -       program typeless_var: ksym: extern 'runqueues...  -     -          -             -            -                    -
-verifier/object/testdata/ksym_weak_var.o       weak_var       accept       -       -                                                 -     3          0             0            0                    D
-total (6.18): 9 programs, 6 accepted, 2 rejected, 1 unsupported, 2 input errors
+		{"table", nil, `file                                           program        verdict  errno   message                                           insn  processed  total_states  peak_states  max_states_per_insn  duration
+verifier/object/testdata/core.o                core_fields    accept   -       -                                                 -     4          0             0            0                    D
+verifier/object/testdata/globals.o             use_globals    accept   -       -                                                 -     5          0             0            0                    D
+verifier/object/testdata/globals.o             use_map        accept   -       -                                                 -     3          0             0            0                    D
+verifier/object/testdata/helper_call.o         count          accept   -       -                                                 -     11         1             1            0                    D
+verifier/object/testdata/ksym_func.o           func_exists    accept   -       -                                                 -     4          0             0            0                    D
+verifier/object/testdata/ksym_percpu_int.o     percpu_int     reject   ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
+verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  reject   ENOENT  ldimm64 failed to find the address for kernel...  -     0          0             0            0                    D
+verifier/object/testdata/ksym_plain_struct.o   -              error    -       program plain_struct: ksym: extern (var ksym)...  -     -          -             -            -                    -
+verifier/object/testdata/ksym_typeless.o       typeless       accept   -       -                                                 -     3          0             0            0                    D
+verifier/object/testdata/ksym_typeless_var.o   -              error    -       program typeless_var: ksym: extern 'runqueues...  -     -          -             -            -                    -
+verifier/object/testdata/ksym_weak_var.o       weak_var       accept   -       -                                                 -     3          0             0            0                    D
+total (6.18): 9 programs, 7 accepted, 2 rejected, 0 unsupported, 2 input errors
 `},
 		{"csv", []string{"--output", "csv"}, `file,program,kernel,verdict,errno,error,insn,processed,total_states,peak_states,max_states_per_insn,duration_ns
 verifier/object/testdata/core.o,core_fields,6.18,accept,,,-1,4,0,0,0,D
 verifier/object/testdata/globals.o,use_globals,6.18,accept,,,-1,5,0,0,0,D
 verifier/object/testdata/globals.o,use_map,6.18,accept,,,-1,3,0,0,0,D
-verifier/object/testdata/helper_call.o,count,6.18,unsupported,,verisim: atomic memory operations (check_atomic) are not modeled: (db) lock *(u64 *)(r0 +0) += r1,9,,,,,D
+verifier/object/testdata/helper_call.o,count,6.18,accept,,,-1,11,1,1,0,D
 verifier/object/testdata/ksym_func.o,func_exists,6.18,accept,,,-1,4,0,0,0,D
 verifier/object/testdata/ksym_percpu_int.o,percpu_int,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'cpu_number'.,-1,0,0,0,0,D
 verifier/object/testdata/ksym_percpu_struct.o,percpu_struct,6.18,reject,ENOENT,ldimm64 failed to find the address for kernel symbol 'runqueues'.,-1,0,0,0,0,D
@@ -103,7 +103,7 @@ verifier/object/testdata/ksym_weak_var.o,weak_var,6.18,accept,,,-1,3,0,0,0,D
 		{"json", []string{"--json"}, `{"file":"verifier/object/testdata/core.o","program":"core_fields","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":4,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/globals.o","program":"use_globals","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":5,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/globals.o","program":"use_map","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":3,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
-{"file":"verifier/object/testdata/helper_call.o","program":"count","kernel":"6.18","verdict":"unsupported","accepted":false,"errno":"","error":"verisim: atomic memory operations (check_atomic) are not modeled: (db) lock *(u64 *)(r0 +0) += r1","insn":9,"processed":null,"total_states":null,"peak_states":null,"max_states_per_insn":null,"duration_ns":D}
+{"file":"verifier/object/testdata/helper_call.o","program":"count","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":11,"total_states":1,"peak_states":1,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_func.o","program":"func_exists","kernel":"6.18","verdict":"accept","accepted":true,"errno":"","error":"","insn":-1,"processed":4,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_percpu_int.o","program":"percpu_int","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'cpu_number'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
 {"file":"verifier/object/testdata/ksym_percpu_struct.o","program":"percpu_struct","kernel":"6.18","verdict":"reject","accepted":false,"errno":"ENOENT","error":"ldimm64 failed to find the address for kernel symbol 'runqueues'.","insn":-1,"processed":0,"total_states":0,"peak_states":0,"max_states_per_insn":0,"duration_ns":D}
@@ -214,7 +214,7 @@ func TestStatCompare(t *testing.T) {
 verifier/object/testdata/core.o                core_fields    accept         accept          4                4                 no
 verifier/object/testdata/globals.o             use_globals    accept         accept          5                5                 no
 verifier/object/testdata/globals.o             use_map        accept         accept          3                3                 no
-verifier/object/testdata/helper_call.o         count          unsupported    unsupported     -                -                 error
+verifier/object/testdata/helper_call.o         count          unsupported    accept          -                11                verdict
 verifier/object/testdata/ksym_func.o           func_exists    error          accept          -                4                 verdict
 verifier/object/testdata/ksym_percpu_int.o     percpu_int     error          reject          -                0                 verdict
 verifier/object/testdata/ksym_percpu_struct.o  percpu_struct  error          reject          -                0                 verdict
@@ -222,7 +222,7 @@ verifier/object/testdata/ksym_plain_struct.o   -              error          err
 verifier/object/testdata/ksym_typeless.o       typeless       accept         accept          3                3                 no
 verifier/object/testdata/ksym_typeless_var.o   -              error          error           -                -                 error
 verifier/object/testdata/ksym_weak_var.o       weak_var       accept         accept          3                3                 no
-total: 9 programs, 6 differ; rfc: 5 accepted, 0 rejected, 1 unsupported, 5 input errors; 6.18: 6 accepted, 2 rejected, 1 unsupported, 2 input errors
+total: 9 programs, 6 differ; rfc: 5 accepted, 0 rejected, 1 unsupported, 5 input errors; 6.18: 7 accepted, 2 rejected, 0 unsupported, 2 input errors
 `},
 		{"streams", tinyKernel, streams, exitReject, `file                                  program  verdict (rfc)  verdict (6.18)  processed (rfc)  processed (6.18)  differ
 docs/examples/ksym-6.18.bin           -        accept         accept          3                3                 no
