@@ -85,6 +85,18 @@ func (e *env) doCheckMain() error {
 	st.regs[10] = regstate.Reg{Type: regstate.PtrToStack, Known: true}
 	e.cur = st
 	e.scratched, e.scratchedStack = 0xffff, ^uint64(0)
+	// The stack liveness keeps marks only for instructions that read or
+	// write the stack: memory instructions and helper calls. A program
+	// with neither leaves every mask empty, prints nothing and keeps no
+	// slot alive, so its bookkeeping is skipped.
+	if e.p.Has(FeatStackLiveness) {
+		for _, s := range e.orig {
+			if c := s.Class(); c == insn.ClassLDX || c == insn.ClassST || c == insn.ClassSTX || s.Code == insn.CodeCall {
+				e.liveOn = true
+				break
+			}
+		}
+	}
 	e.inDoCheck = true
 	e.prevLinfo = -1 // do_check_common
 	if e.p.Has(FeatMainFuncArgs) {
@@ -157,14 +169,14 @@ func (e *env) doCheck() error {
 			from := prev
 			prev = idx
 			e.at = idx
-			if e.p.Has(FeatStackLiveness) {
+			if e.liveOn {
 				e.liveResetWrites(idx)
 			}
 			next, done, err := e.doCheckInsn(idx)
 			if err != nil {
 				return err
 			}
-			if e.p.Has(FeatStackLiveness) {
+			if e.liveOn {
 				e.liveCommitWrites()
 			}
 			if e.cfg.KeepStates {
@@ -185,7 +197,7 @@ func (e *env) doCheck() error {
 		// process_bpf_exit: mark_verifier_state_scratched,
 		// update_branch_counts, bpf_update_live_stack, pop_stack.
 		e.scratched, e.scratchedStack = 0xffff, ^uint64(0)
-		if e.p.Has(FeatStackLiveness) {
+		if e.liveOn {
 			e.liveUpdate()
 		}
 		if len(e.stack) == 0 {

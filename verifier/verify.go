@@ -260,6 +260,7 @@ type env struct {
 	scratchedStack uint64
 	stackDepth     int       // subprog_info[0].stack_depth
 	live           stackLive // the stack liveness of kernel/bpf/liveness.c
+	liveOn         bool      // the program can touch the stack (liveness bookkeeping runs)
 	// strictAlignment is env->strict_alignment: BPF_F_STRICT_ALIGNMENT
 	// without BPF_F_ANY_ALIGNMENT (CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS,
 	// as on x86-64).
