@@ -74,3 +74,30 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// TestHistoryLimit: the 262,145th instruction history entry of a path is
+// ENOMEM without a message (push_insn_history's kvrealloc past 4 MiB, as
+// measured on 6.18.44: fixtures' TestLiveHistoryLimit): a straight line
+// of spills and fills (two entries per four instructions) reaches it at
+// instruction 524,291.
+func TestHistoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want verifier.Result
+	}{
+		{524_300, verifier.Result{Verdict: verifier.Reject, Errno: verifier.ENOMEM, Insn: 524_291}},
+		{524_280, verifier.Result{Verdict: verifier.Accept, Insn: -1}},
+	} {
+		ctx, err := btfctx.New(fixtures.StdDecl(), fixtures.ShippedOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := verifier.Verify(fixtures.SpillFillStream(tc.n), verifier.Config{ProgType: verifier.SocketFilter, Env: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != tc.want.Verdict || r.Errno != tc.want.Errno || r.Insn != tc.want.Insn || r.Message != "" {
+			t.Errorf("%d slots: %s (insn %d, message %q); want %s (insn %d, no message)", tc.n, r, r.Insn, r.Message, tc.want, tc.want.Insn)
+		}
+	}
+}

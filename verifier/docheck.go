@@ -43,6 +43,26 @@ type vstate struct {
 	first  int // first_insn_idx
 	last   int // last_insn_idx
 	hist   []histEntry
+	// histBase is where hist starts in env->insn_hist: the entries of
+	// the checkpoints before this state on its path.
+	histBase int
+}
+
+// maxInsnHist is how many instruction history entries env->insn_hist
+// holds: push_insn_history grows it one entry at a time with kvrealloc,
+// and on the live 6.18.44 the growth past 4 MiB of 16-byte entries
+// (KMALLOC_MAX_SIZE) fails: the 262,145th entry of a path is ENOMEM, with
+// no message (measured on a straight line of spills and fills).
+const maxInsnHist = 4 << 20 / 16
+
+// pushHist appends an entry to st's instruction history
+// (push_insn_history).
+func (e *env) pushHist(st *vstate, ent histEntry) error {
+	if st.histBase+len(st.hist)+1 > maxInsnHist {
+		return e.rejectSilent(ENOMEM, "push_insn_history: the instruction history cannot grow past 4 MiB (kvrealloc)")
+	}
+	st.hist = append(st.hist, ent)
+	return nil
 }
 
 func (s *vstate) clone() *vstate {
@@ -158,7 +178,9 @@ func (e *env) doCheck() error {
 		}
 		if !exit {
 			if e.isJmpPoint(idx) {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(prev)})
+				if err := e.pushHist(e.cur, histEntry{idx: int32(idx), prev: int32(prev)}); err != nil {
+					return err
+				}
 			}
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)

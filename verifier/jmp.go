@@ -67,8 +67,8 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		if flags != 0 {
 			if h := len(e.cur.hist); h > 0 && int(e.cur.hist[h-1].idx) == idx {
 				e.cur.hist[h-1].flags |= flags
-			} else {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: flags})
+			} else if err := e.pushHist(e.cur, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: flags}); err != nil {
+				return 0, err
 			}
 		}
 	}
@@ -122,8 +122,8 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		if n > 1 {
 			if h := len(e.cur.hist); h > 0 && int(e.cur.hist[h-1].idx) == idx {
 				e.cur.hist[h-1].linkedRegs, e.cur.hist[h-1].linkedStack = linked.regs, linked.stack
-			} else {
-				e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), linkedRegs: linked.regs, linkedStack: linked.stack})
+			} else if err := e.pushHist(e.cur, histEntry{idx: int32(idx), prev: int32(e.cur.last), linkedRegs: linked.regs, linkedStack: linked.stack}); err != nil {
+				return 0, err
 			}
 		}
 	}
@@ -611,7 +611,9 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 			// The hit path records the jump into idx before propagating
 			// precision (is_state_visited, v6.18).
 			if e.isJmpPoint(idx) {
-				cur.hist = append(cur.hist, histEntry{idx: int32(idx), prev: int32(cur.last)})
+				if err := e.pushHist(cur, histEntry{idx: int32(idx), prev: int32(cur.last)}); err != nil {
+					return false, err
+				}
 			}
 			if err := e.propagatePrecision(sl, cur); err != nil {
 				return false, err
@@ -661,6 +663,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	e.explored[idx] = append([]*storedState{sl}, e.explored[idx]...)
 	cur.parent = sl
 	cur.first = idx
+	cur.histBase += len(cur.hist)
 	cur.hist = nil
 	for r := range cur.regs {
 		cur.regs[r].Written = false

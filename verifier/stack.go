@@ -285,14 +285,14 @@ func (e *env) growStack(size int) {
 // pushStackFlags records a spill or fill in the instruction history
 // (push_insn_history with insn_stack_access_flags), in this instruction's
 // entry when it has one.
-func (e *env) pushStackFlags(idx, spi int) {
+func (e *env) pushStackFlags(idx, spi int) error {
 	h := len(e.cur.hist)
 	if h > 0 && int(e.cur.hist[h-1].idx) == idx {
 		e.cur.hist[h-1].flags |= histStackAccess
 		e.cur.hist[h-1].spi = uint8(spi)
-		return
+		return nil
 	}
-	e.cur.hist = append(e.cur.hist, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: histStackAccess, spi: uint8(spi)})
+	return e.pushHist(e.cur, histEntry{idx: int32(idx), prev: int32(e.cur.last), flags: histStackAccess, spi: uint8(spi)})
 }
 
 // regWidth is get_reg_width: the bits the register's umax needs.
@@ -386,7 +386,7 @@ func (e *env) stackWriteFixed(idx, off, size, valueReg int) error {
 		spill = false
 	}
 	if spill {
-		e.pushStackFlags(idx, spi)
+		return e.pushStackFlags(idx, spi)
 	}
 	return nil
 }
@@ -437,8 +437,7 @@ func (e *env) stackReadFixed(off, size int, dstReg int) error {
 			}
 			return nil
 		}
-		e.pushStackFlags(idx, spi)
-		return nil
+		return e.pushStackFlags(idx, spi)
 	}
 	d := &e.cur.regs[dst]
 	w := d.Written
@@ -502,7 +501,7 @@ func (e *env) stackReadFixed(off, size int, dstReg int) error {
 	}
 	e.cur.regs[dst].Written = w
 	if flags {
-		e.pushStackFlags(idx, spi)
+		return e.pushStackFlags(idx, spi)
 	}
 	return nil
 }
