@@ -330,13 +330,8 @@ func (e *env) helperMemAccess(regno uint8, size int, write, zeroOK, raw bool, me
 	reg := e.cur.regs[regno]
 	off := int(reg.Off)
 	if reg.Type == regstate.PtrToMapValue {
-		m := reg.Map
-		e.fn = "check_map_access_type"
-		switch {
-		case write && m.Flags&mapFlagRdonlyProg != 0:
-			return e.reject(EACCES, msgMapWrite, m.ValueSize, off, size)
-		case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
-			return e.reject(EACCES, msgMapRead, m.ValueSize, off, size)
+		if err := e.checkMapAccessType(reg.Map, off, size, write); err != nil {
+			return err
 		}
 		return e.mapRegionAccess(regno, reg, off, size, zeroOK)
 	}

@@ -524,19 +524,27 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 		return err
 	}
 	o := int(off) + int(reg.Off)
-	m := reg.Map
-	e.fn = "check_map_access_type"
-	switch {
-	case write && m.Flags&mapFlagRdonlyProg != 0:
-		return e.reject(EACCES, msgMapWrite, m.ValueSize, o, size)
-	case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
-		return e.reject(EACCES, msgMapRead, m.ValueSize, o, size)
+	if err := e.checkMapAccessType(reg.Map, o, size, write); err != nil {
+		return err
 	}
 	if err := e.mapRegionAccess(regno, reg, o, size, false); err != nil || write || valueReg < 0 {
 		return err
 	}
 	e.markUnknown(uint8(valueReg))
 	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
+// checkMapAccessType models check_map_access_type (bpf_map_flags_to_cap):
+// BPF_F_RDONLY_PROG forbids writes, BPF_F_WRONLY_PROG reads.
+func (e *env) checkMapAccessType(m *regstate.MapRef, off, size int, write bool) error {
+	e.fn = "check_map_access_type"
+	switch {
+	case write && m.Flags&mapFlagRdonlyProg != 0:
+		return e.reject(EACCES, msgMapWrite, m.ValueSize, off, size)
+	case !write && m.Flags&mapFlagRdonlyProg == 0 && m.Flags&mapFlagWronlyProg != 0:
+		return e.reject(EACCES, msgMapRead, m.ValueSize, off, size)
+	}
 	return nil
 }
 
