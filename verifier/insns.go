@@ -682,7 +682,11 @@ func (e *env) adjustPtr(s insn.Slot, is64 bool, ptr, off regstate.Reg, dstIsOff 
 	default:
 		return e.reject(EACCES, msgPtrOnType, s.Dst, tname)
 	}
-	varOK := ptr.Type == regstate.PtrToMapValue || ptr.Type == regstate.PtrToStack || ptr.Type.IsPacket()
+	varOK := ptr.Type == regstate.PtrToMapValue || ptr.Type == regstate.PtrToStack || ptr.Type.IsPacket() ||
+		ptr.Type == regstate.PtrToCtx // check_ptr_off_reg refuses any access through it
+	if !known && ptr.Type == regstate.PtrToCtx && !e.p.Has(WalkMemory) {
+		varOK = false
+	}
 	if !known && !varOK {
 		return e.unsupported("pointer arithmetic with a variable offset on %s is not modeled", tname)
 	}
