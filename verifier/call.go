@@ -273,6 +273,8 @@ func memArgModeled(fn *helpers.Proto, i int) bool {
 			(fn.Args[i+1] == helpers.ArgConstSize || fn.Args[i+1] == helpers.ArgConstSizeOrZero)
 	case helpers.ArgConstSize, helpers.ArgConstSizeOrZero:
 		return a.Flags() == 0 && i > 0 && fn.Args[i-1].Base() == helpers.ArgPtrToMem
+	case helpers.ArgPtrToCtx:
+		return a.Flags() == 0
 	}
 	return false
 }
@@ -297,8 +299,50 @@ func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta 
 			return e.unsupported("%s#%d with %s in R%d (a size that is not a scalar) is not modeled", name, id, reg.TypeString(), regno)
 		}
 		return e.checkMemSizeReg(regno, meta, a == helpers.ArgConstSizeOrZero)
+	case helpers.ArgPtrToCtx:
+		// check_reg_type (context_types: PTR_TO_CTX only), then
+		// check_func_arg_reg_off's __check_ptr_off_reg.
+		e.fn = "check_reg_type"
+		if reg.Type != regstate.PtrToCtx || reg.Flags != 0 {
+			if reg.IsPointer() && reg.Type != regstate.PtrToStack && reg.Type != regstate.PtrToMapValue && !reg.Type.IsPacket() && reg.Type != regstate.ConstPtrToMap {
+				return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			}
+			return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "ctx")
+		}
+		e.fn = "check_func_arg_reg_off"
+		switch vo := reg.ScalarValue().VarOff; {
+		case reg.Off < 0:
+			return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
+		case reg.Off != 0:
+			return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
+		case !vo.IsConst() || vo.Value != 0:
+			return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+		}
+		// A helper given the context may change the packet
+		// (bpf_helper_changes_pkt_data, then clear_all_pkt_pointers):
+		// which ones do is not modeled, so a packet pointer must not be
+		// live across one.
+		if e.pktPointersLive() {
+			return e.unsupported("%s#%d takes the context while packet pointers are live: bpf_helper_changes_pkt_data is not modeled", name, id)
+		}
 	}
 	return nil
+}
+
+// pktPointersLive reports a packet pointer in a register or a spilled
+// slot of the current state.
+func (e *env) pktPointersLive() bool {
+	for _, r := range e.cur.regs {
+		if isPktAny(r.Type) {
+			return true
+		}
+	}
+	for i := range e.cur.stack {
+		if e.cur.stack[i].IsSpilled() && isPktAny(e.cur.stack[i].Spilled.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxVarSize is BPF_MAX_VAR_SIZ.

@@ -148,6 +148,7 @@ const (
 	MsgAtomicOpcode
 	MsgAtomicSize
 	MsgAtomicPtrType
+	MsgArgType
 	numMsgs
 )
 
@@ -301,6 +302,7 @@ var catalog = [numMsgs]MsgInfo{
 	MsgAtomicOpcode:      {MsgAtomicOpcode, "AtomicOpcode", msgAtomicOpcode, "check_atomic"},
 	MsgAtomicSize:        {MsgAtomicSize, "AtomicSize", msgAtomicSize, "check_atomic_rmw"},
 	MsgAtomicPtrType:     {MsgAtomicPtrType, "AtomicPtrType", msgAtomicPtrType, "check_atomic_rmw"},
+	MsgArgType:           {MsgArgType, "ArgType", msgArgType, "check_reg_type"},
 }
 
 // msgByFormat finds a rejection's ID from its format (only when

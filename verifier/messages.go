@@ -137,6 +137,7 @@ const (
 	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                                                       // check_mem_size_reg
 	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
 	msgZeroSizedRead    = "invalid zero-sized read"                                                                        // check_stack_range_initialized
+	msgArgType          = "R%d type=%s expected=%s"                                                                        // check_reg_type
 	msgVarOffNoReg      = "variable offset stack pointer cannot be passed into helper function; var_off=%s off=%d size=%d" // check_stack_read
 	msgAtomicOpcode     = "BPF_ATOMIC uses invalid atomic opcode %02x"                                                     // check_atomic
 	msgAtomicSize       = "invalid atomic operand size"                                                                    // check_atomic_rmw
