@@ -74,7 +74,7 @@ func (e *env) checkHelperCall(idx int) error {
 		// No modeled program is sleepable (BPF_F_SLEEPABLE is unsupported).
 		return e.reject(EINVAL, msgHelperMightSleep)
 	}
-	if id == helperMapLookupElem && e.p.Has(WalkMemory) {
+	if (id == helperMapLookupElem || id == helperMapUpdateElem || id == helperMapDeleteElem) && e.p.Has(WalkMemory) {
 		return e.checkMapLookup(name, id)
 	}
 	if specialHelpers[id] {
@@ -141,12 +141,15 @@ var lookupMapTypes = map[uint32]bool{
 	uint32(btfctx.MapPercpuArray): true, uint32(btfctx.MapLRUHash): true, uint32(btfctx.MapLRUPercpuHash): true,
 }
 
-// checkMapLookup models check_helper_call for bpf_map_lookup_elem (v6.18)
-// with a map pointer in r1 and a stack pointer in r2: check_func_arg's
-// ARG_CONST_MAP_PTR and ARG_PTR_TO_MAP_KEY (check_helper_mem_access,
-// check_stack_range_initialized, get_constant_map_key), the reset of
-// r1-r5, and r0 a map value, NULL-checked unless an array lookup's key
-// is a constant in bounds (can_elide_value_nullness).
+// checkMapLookup models check_helper_call (v6.18) for
+// bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem with
+// a map pointer in r1: check_func_arg's ARG_CONST_MAP_PTR, the key
+// (ARG_PTR_TO_MAP_KEY: check_helper_mem_access over key_size bytes on the
+// stack or in a map value, and get_constant_map_key), the value of an
+// update (ARG_PTR_TO_MAP_VALUE, value_size bytes) and its flags, the
+// reset of r1-r5, and r0: a map value for a lookup, NULL-checked unless
+// an array lookup's key is a constant in bounds (can_elide_value_nullness),
+// an unknown scalar otherwise.
 func (e *env) checkMapLookup(name string, id int32) error {
 	if err := e.checkRegArg(1, srcOp); err != nil {
 		return err
@@ -159,35 +162,24 @@ func (e *env) checkMapLookup(name string, id int32) error {
 	if !lookupMapTypes[ref.Type] || ref.Special || ref.Flags&mapFlagInnerMap != 0 {
 		return e.unsupported("%s#%d on a map of type %d (flags %#x) is not modeled", name, id, ref.Type, ref.Flags)
 	}
-	if err := e.checkRegArg(2, srcOp); err != nil {
+	memArg := func(regno uint8, size int, what string) error {
+		if err := e.checkRegArg(regno, srcOp); err != nil {
+			return err
+		}
+		r := e.cur.regs[regno]
+		if (r.Type != regstate.PtrToStack && r.Type != regstate.PtrToMapValue) || r.Flags != 0 {
+			return e.unsupported("%s#%d with %s in R%d (a %s not on the stack or in a map value) is not modeled", name, id, r.TypeString(), regno, what)
+		}
+		return e.helperMemAccess(regno, size, false, false, false, nil)
+	}
+	size := int(ref.KeySize)
+	if err := memArg(2, size, "key"); err != nil {
 		return err
 	}
 	k := e.cur.regs[2]
-	if k.Type != regstate.PtrToStack {
-		return e.unsupported("%s#%d with %s in R2 (a key not on the stack) is not modeled", name, id, k.TypeString())
-	}
-	e.fn = "check_stack_range_initialized"
-	size := int(ref.KeySize)
-	off := int(k.Off)
-	minOff, maxOff := int64(off), int64(off+size)
-	if k.Known {
-		if err := e.checkStackBounds(2, off, size, false); err != nil {
-			return err
-		}
-	} else {
-		var err error
-		if minOff, maxOff, err = e.stackBoundsVar(2, k, int64(off), size, false); err != nil {
-			return err
-		}
-	}
-	// Every byte passes for a privileged loader (allow_uninit_stack,
-	// allow_ptr_leaks); each slot touched is read.
-	for i := minOff; i < maxOff; i++ {
-		e.liveMarkRead(e.insnIdx, 1<<((-i-1)/regstate.RegSize))
-	}
 	constKey := int64(-1)
-	if k.Known && (ref.Type == uint32(btfctx.MapArray) || ref.Type == uint32(btfctx.MapPercpuArray)) {
-		v, ok, err := e.constantMapKey(off, size)
+	if k.Type == regstate.PtrToStack && k.Known && (ref.Type == uint32(btfctx.MapArray) || ref.Type == uint32(btfctx.MapPercpuArray)) {
+		v, ok, err := e.constantMapKey(int(k.Off), size)
 		if err != nil {
 			return err
 		}
@@ -195,13 +187,25 @@ func (e *env) checkMapLookup(name string, id int32) error {
 			constKey = v
 		}
 	}
+	if id == helperMapUpdateElem {
+		if err := memArg(3, int(ref.ValueSize), "value"); err != nil {
+			return err
+		}
+		if err := e.checkRegArg(4, srcOp); err != nil {
+			return err
+		}
+	}
 	if e.cfg.Explain {
-		e.passed("%s#%d: R1 is map %s and R2 points at %d initialized key bytes on the stack", name, id, ref.Name, size)
+		e.passed("%s#%d: R1 is map %s and R2 points at %d initialized key bytes", name, id, ref.Name, size)
 	}
 	for r := uint8(0); r <= 5; r++ {
 		w := e.cur.regs[r].Written
 		e.cur.regs[r] = regstate.Reg{Written: w}
 		e.scratched |= 1 << r
+	}
+	if id != helperMapLookupElem {
+		e.markUnknown(0)
+		return nil
 	}
 	r0 := regstate.Reg{Type: regstate.PtrToMapValue, Known: true, Map: ref, Flags: regstate.PtrMaybeNull}
 	if constKey >= 0 && constKey < int64(ref.MaxEntries) {
@@ -213,6 +217,12 @@ func (e *env) checkMapLookup(name string, id int32) error {
 	e.cur.regs[0] = r0
 	return nil
 }
+
+// The map helpers checkMapLookup models.
+const (
+	helperMapUpdateElem = 2
+	helperMapDeleteElem = 3
+)
 
 // mapFlagInnerMap is BPF_F_INNER_MAP: a template whose max_entries does
 // not bound the map a lookup reaches.
