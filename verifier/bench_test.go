@@ -76,7 +76,7 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // TestHistoryLimit: the 262,145th instruction history entry of a path is
-// ENOMEM without a message (push_insn_history's kvrealloc past 4 MiB, as
+// ENOMEM without a message (push_jmp_history's kvrealloc past 4 MiB, as
 // measured on 6.18.44: fixtures' TestLiveHistoryLimit): a straight line
 // of spills and fills (two entries per four instructions) reaches it at
 // instruction 524,291.

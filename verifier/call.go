@@ -254,7 +254,7 @@ func (e *env) constantMapKey(off, size int) (int64, bool, error) {
 		return 0, false, nil
 	}
 	v := int64(sl.Spilled.Value)
-	if err := e.backtrack(e.cur, btMask{stack: 1 << spi}); err != nil {
+	if err := e.backtrack(e.cur, e.insnIdx, btMask{stack: 1 << spi}, nil); err != nil {
 		return 0, false, err
 	}
 	return v, true, nil
@@ -289,6 +289,10 @@ func memArgModeled(fn *helpers.Proto, i int) bool {
 	return false
 }
 
+// memTypesExpected is how check_reg_type lists mem_types, the register
+// types an ARG_PTR_TO_MEM accepts (v6.18).
+const memTypesExpected = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_"
+
 // checkMemArg models check_func_arg (v6.18) for a memory argument and
 // its size: ARG_PTR_TO_MEM on a stack or map value pointer (check_reg_type
 // and check_func_arg_reg_off hold for both), then check_mem_size_reg for
@@ -300,7 +304,14 @@ func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta 
 	reg := e.cur.regs[regno]
 	switch a.Base() {
 	case helpers.ArgPtrToMem:
-		if (reg.Type != regstate.PtrToStack && reg.Type != regstate.PtrToMapValue) || reg.Flags != 0 {
+		switch {
+		case reg.Type == regstate.Scalar || reg.Type == regstate.PtrToCtx || reg.Type == regstate.ConstPtrToMap,
+			reg.Type == regstate.PtrToMapValue && reg.Flags == regstate.PtrMaybeNull:
+			// check_reg_type: none of mem_types (a scalar, NULL or not,
+			// since no modeled memory argument may be NULL).
+			e.fn = "check_reg_type"
+			return e.reject(EACCES, msgArgType, regno, reg.TypeString(), memTypesExpected)
+		case (reg.Type != regstate.PtrToStack && reg.Type != regstate.PtrToMapValue) || reg.Flags != 0:
 			return e.unsupported("%s#%d with %s in R%d (memory not on the stack or in a map value) is not modeled", name, id, reg.TypeString(), regno)
 		}
 		meta.memReg, meta.rawMode, meta.write = regno, a.Flags()&helpers.MemUninit != 0, a.Flags()&helpers.MemWrite != 0

@@ -149,6 +149,7 @@ const (
 	MsgAtomicSize
 	MsgAtomicPtrType
 	MsgArgType
+	MsgInfiniteLoop
 	numMsgs
 )
 
@@ -204,6 +205,7 @@ var catalog = [numMsgs]MsgInfo{
 	MsgJumpIntoLdImm:     {MsgJumpIntoLdImm, "JumpIntoLdImm", msgJumpIntoLdImm, "check_cfg"},
 	MsgTooLarge:          {MsgTooLarge, "TooLarge", msgTooLarge, "do_check"},
 	MsgJumpSeq:           {MsgJumpSeq, "JumpSeq", msgJumpSeq, "push_stack"},
+	MsgInfiniteLoop:      {MsgInfiniteLoop, "InfiniteLoop", msgInfiniteLoop, "is_state_visited"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

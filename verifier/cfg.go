@@ -484,14 +484,17 @@ func liveUseDef(s insn.Slot, pt ProgType) (use, def uint16) {
 
 // computeLiveRegs models compute_live_registers (v6.18): may-live
 // registers before each reachable instruction, iterated to a fixpoint, and
-// the "Live regs before insn:" block at level 2. Programs with loops get
-// no SCC column (compute_scc is not modeled; do_check reports them
-// unsupported).
+// the "Live regs before insn:" block at level 2, its first column the
+// instruction's SCC (compute_scc runs first, for programs with a cycle).
 func (e *env) computeLiveRegs() {
 	if e.liveDone {
 		return
 	}
 	e.liveDone = true
+	if e.hasCycle && e.p.Has(WalkLoops) {
+		e.computeSCC()
+		e.visits = map[uint32]*sccVisit{}
+	}
 	n := len(e.orig)
 	use := make([]uint16, n)
 	def := make([]uint16, n)
@@ -538,7 +541,12 @@ func (e *env) computeLiveRegs() {
 				b[j] = byte('0' + j)
 			}
 		}
-		e.log.printf("    %3d: %s %s\n", i, b[:], e.disasm(i))
+		if c := e.sccOf(i); c != 0 {
+			e.log.printf("%3d ", c)
+		} else {
+			e.log.write("    ")
+		}
+		e.log.printf("%3d: %s %s\n", i, b[:], e.disasm(i))
 		if e.orig[i].IsLdImm64() {
 			i++
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 // histEntry is an instruction history entry (struct
-// bpf_insn_hist_entry): the instruction reached, the one executed before
+// bpf_jmp_history_entry): the instruction reached, the one executed before
 // it, and what backtracking must know of it (histSrcStack, histDstStack).
 type histEntry struct {
 	// linkedStack and linkedRegs are linked_regs: the spilled slots and
@@ -43,23 +43,25 @@ type vstate struct {
 	first  int // first_insn_idx
 	last   int // last_insn_idx
 	hist   []histEntry
-	// histBase is where hist starts in env->insn_hist: the entries of
-	// the checkpoints before this state on its path.
-	histBase int
+	// equal is set on a backedge (struct bpf_scc_backedge's state): the
+	// stored state that pruned it RANGE_WITHIN.
+	equal *storedState
 }
 
-// maxInsnHist is how many instruction history entries env->insn_hist
-// holds: push_insn_history grows it one entry at a time with kvrealloc,
-// and on the live 6.18.44 the growth past 4 MiB of 16-byte entries
-// (KMALLOC_MAX_SIZE) fails: the 262,145th entry of a path is ENOMEM, with
-// no message (measured on a straight line of spills and fills).
+// maxInsnHist is how many jump history entries one state holds:
+// push_jmp_history grows cur->jmp_history one entry at a time with
+// krealloc, and on the live 6.18.44 the growth past 4 MiB of 16-byte
+// entries (KMALLOC_MAX_SIZE) fails: the 262,145th entry since the state's
+// checkpoint is ENOMEM, with no message (measured on a straight line of
+// spills and fills). A new checkpoint clears the history
+// (clear_jmp_history).
 const maxInsnHist = 4 << 20 / 16
 
 // pushHist appends an entry to st's instruction history
-// (push_insn_history).
+// (push_jmp_history).
 func (e *env) pushHist(st *vstate, ent histEntry) error {
-	if st.histBase+len(st.hist)+1 > maxInsnHist {
-		return e.rejectSilent(ENOMEM, "push_insn_history: the instruction history cannot grow past 4 MiB (kvrealloc)")
+	if len(st.hist)+1 > maxInsnHist {
+		return e.rejectSilent(ENOMEM, "push_jmp_history: the jump history cannot grow past 4 MiB (krealloc)")
 	}
 	st.hist = append(st.hist, ent)
 	return nil
@@ -76,10 +78,16 @@ func (s *vstate) clone() *vstate {
 // bpf_verifier_state_list).
 type storedState struct {
 	vstate
-	idx     int
-	hits    int
-	misses  int
-	cleaned bool
+	idx    int
+	hits   int
+	misses int
+	// branches is the paths from this state not yet explored to their
+	// end (bpf_verifier_state.branches).
+	branches int
+	cleaned  bool
+	// inFree and freed: evicted from the explored list to the free list,
+	// and freed from it (maybe_free_verifier_state).
+	inFree, freed bool
 }
 
 // pending is a pushed branch (struct bpf_verifier_stack_elem).
@@ -97,7 +105,7 @@ const maxJmpSeq = 8192
 // program: the initial state (R1 = ctx, R10 = fp0), do_check, and the
 // level-1 log reset on success.
 func (e *env) doCheckMain() error {
-	if e.hasCycle {
+	if e.hasCycle && !e.p.Has(WalkLoops) {
 		return e.unsupported("the program has a loop (a back-edge in check_cfg); bounded loops are not modeled")
 	}
 	st := &vstate{first: 0, last: -1}
@@ -182,6 +190,7 @@ func (e *env) doCheck() error {
 					return err
 				}
 			}
+			e.lastLine = idx
 			if e.log.level != 0 {
 				e.printBeforeInsn(idx, prev)
 			}
@@ -219,6 +228,9 @@ func (e *env) doCheck() error {
 		// process_bpf_exit: mark_verifier_state_scratched,
 		// update_branch_counts, bpf_update_live_stack, pop_stack.
 		e.scratched, e.scratchedStack = 0xffff, ^uint64(0)
+		if err := e.updateBranchCounts(); err != nil {
+			return err
+		}
 		if e.liveOn {
 			e.liveUpdate()
 		}

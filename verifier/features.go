@@ -100,13 +100,14 @@ const (
 	WalkPrecision
 	WalkReadMarks
 	WalkMemory
+	WalkLoops
 	numFeatures
 )
 
 const rfcSince = "rfc"
 
-// Profile.feats is a uint64: this fails to compile past 64 features.
-var _ [64 - numFeatures]struct{}
+// A FeatureSet holds 128 features: this fails to compile past them.
+var _ [128 - int(numFeatures)]struct{}
 
 var features = [numFeatures]FeatureInfo{
 	FeatResolveAfterSubprogs: {Name: "resolve-after-subprogs", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
@@ -235,6 +236,8 @@ var features = [numFeatures]FeatureInfo{
 		What: "liveness by read marks (mark_reg_read, REG_LIVE_READ, propagate_liveness, the mark_read statistic) once a state is stored: not modeled yet, so validated on no kernel; 5.10, 6.1 and 6.12 answer unsupported at their first stored state"},
 	WalkMemory: {Name: "walk-memory", Validated: []string{"6.18"},
 		What: "loads and stores through stack pointers with a constant offset (slot types, spill and fill, stack state printing, stacksafe and precision through stack slots) and through the context pointer by the access table probed from the kernel (kernel/ctxaccess)"},
+	WalkLoops: {Name: "walk-loops", Validated: []string{"6.18"},
+		What: "bounded loops: back-edges walked iteration by iteration, branch counts, the infinite loop check (states_maybe_looping, states_equal EXACT), the strongly connected components of compute_scc (v6.17) with RANGE_WITHIN pruning and propagate_backedges, the free list in peak_states"},
 	WalkPrecision: {Name: "walk-precision", Validated: []string{"6.12", "6.18"},
 		What: "precision backtracking and the state comparison of ranged scalars"},
 }
@@ -263,11 +266,47 @@ func Features() []Feature {
 	return out
 }
 
-// FeatureSet is a set of features.
-type FeatureSet uint64
+// FeatureSet is a set of features. The zero value is empty; sets compare
+// with ==.
+type FeatureSet struct{ w [2]uint64 }
+
+// SetOf returns the set of fs.
+func SetOf(fs ...Feature) FeatureSet {
+	var s FeatureSet
+	for _, f := range fs {
+		s.w[f/64] |= 1 << (f % 64)
+	}
+	return s
+}
 
 // Has reports whether f is in the set.
-func (s FeatureSet) Has(f Feature) bool { return f < numFeatures && s&(1<<f) != 0 }
+func (s FeatureSet) Has(f Feature) bool { return f < numFeatures && s.w[f/64]&(1<<(f%64)) != 0 }
+
+// With returns s and fs.
+func (s FeatureSet) With(fs ...Feature) FeatureSet { return s.Union(SetOf(fs...)) }
+
+// Union returns the features in s or t.
+func (s FeatureSet) Union(t FeatureSet) FeatureSet {
+	return FeatureSet{[2]uint64{s.w[0] | t.w[0], s.w[1] | t.w[1]}}
+}
+
+// Intersect returns the features in both s and t.
+func (s FeatureSet) Intersect(t FeatureSet) FeatureSet {
+	return FeatureSet{[2]uint64{s.w[0] & t.w[0], s.w[1] & t.w[1]}}
+}
+
+// Minus returns the features of s that are not in t.
+func (s FeatureSet) Minus(t FeatureSet) FeatureSet {
+	return FeatureSet{[2]uint64{s.w[0] &^ t.w[0], s.w[1] &^ t.w[1]}}
+}
+
+// Xor returns the features in exactly one of s and t.
+func (s FeatureSet) Xor(t FeatureSet) FeatureSet {
+	return FeatureSet{[2]uint64{s.w[0] ^ t.w[0], s.w[1] ^ t.w[1]}}
+}
+
+// Empty reports whether the set has no feature.
+func (s FeatureSet) Empty() bool { return s == FeatureSet{} }
 
 // List returns the set's features, in order.
 func (s FeatureSet) List() []Feature {
@@ -291,7 +330,7 @@ func (s FeatureSet) String() string {
 // Has reports whether the profile's kernel has every one of fs.
 func (p *Profile) Has(fs ...Feature) bool {
 	for _, f := range fs {
-		if p.feats&(1<<f) == 0 {
+		if !p.feats.Has(f) {
 			return false
 		}
 	}
@@ -308,7 +347,7 @@ func (p *Profile) Features() []Feature { return p.feats.List() }
 func (p *Profile) Variant(fs FeatureSet, like *Profile) *Profile {
 	v := *p
 	v.Name = p.Name + "~" + like.Name
-	v.feats = p.feats&^fs | like.feats&fs
+	v.feats = p.feats.Minus(fs).Union(like.feats.Intersect(fs))
 	v.Table = opcodeTable(&v)
 	return &v
 }
@@ -344,7 +383,7 @@ func newProfile(name, kernel, version string, rfc bool) *Profile {
 			has = versionKey(info.Since) <= v || contains(info.Backported, name)
 		}
 		if has {
-			p.feats |= 1 << f
+			p.feats = p.feats.With(Feature(f))
 		}
 	}
 	p.Table = opcodeTable(p)

@@ -64,7 +64,7 @@ func TestVariant(t *testing.T) {
 	// r10 as the ld_imm64's dst with off 1: the RFC checks the register
 	// first (frame pointer is read only), 5.10 the off (reserved fields).
 	slots := []insn.Slot{{Code: 0x18, Dst: 10, Off: 1, Imm: 1}, {}, {Code: 0xb7}, {Code: 0x95}}
-	v := RFC.Variant(1<<FeatRFCRegArgBeforeOff, Linux510)
+	v := RFC.Variant(SetOf(FeatRFCRegArgBeforeOff), Linux510)
 	if v.Name != "rfc~5.10" || v.Has(FeatRFCRegArgBeforeOff) || !v.Has(FeatRFCBTFIDInOffs) || v.Has(FeatResolveAfterSubprogs) {
 		t.Errorf("variant %s: features %s", v.Name, v.FeatureSet())
 	}

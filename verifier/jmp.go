@@ -55,7 +55,7 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	if e.p.Has(WalkPrecision) {
 		// check_cond_jmp_op (v6.18) records in the instruction history
 		// which operands are stack pointers, for backtrack_insn
-		// (push_insn_history, which adds the flags to this instruction's
+		// (push_jmp_history, which adds the flags to this instruction's
 		// entry if it is a jump point and has one already).
 		var flags uint8
 		if s.Source() == insn.SrcX && src.Type == regstate.PtrToStack {
@@ -112,7 +112,7 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 	}
 	var linked linkSet
 	if ranged {
-		// collect_linked_regs, and push_insn_history of them before the
+		// collect_linked_regs, and push_jmp_history of them before the
 		// other branch is made, so that both share the entry.
 		var n int
 		var err error
@@ -301,6 +301,9 @@ func (e *env) pushStack(idx, prev int) error {
 		return &kernelErr{verdict: Reject, errno: EFAULT, msg: fmt.Sprintf(msgJumpSeq, len(e.stack)+1), insn: e.insnIdx, id: MsgJumpSeq}
 	}
 	e.stack = append(e.stack, &pending{st: e.cur.clone(), idx: idx, prev: prev, logPos: e.log.pos()})
+	if p := e.cur.parent; p != nil {
+		p.branches++
+	}
 	return nil
 }
 
@@ -575,8 +578,11 @@ func flipOpcode(op uint8) uint8 {
 	return op
 }
 
-// isStateVisited models is_state_visited (v6.18) for programs without
-// loops: every stored state is complete (branches == 0) when compared.
+// isStateVisited models is_state_visited (v6.18). Without loops every
+// stored state it compares is complete (branches == 0); with them
+// (WalkLoops) an ancestor still being explored only detects an infinite
+// loop, and a state of a strongly connected component whose marks are
+// incomplete compares RANGE_WITHIN and leaves a backedge.
 func (e *env) isStateVisited(idx int) (bool, error) {
 	e.computeLiveRegs()
 	cur := e.cur
@@ -586,19 +592,20 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	addNew := force || (e.jmps-e.prevJmps >= 2 && e.processed-e.prevInsns >= 8)
 	list := e.explored[idx]
 	// clean_live_states: forget the registers dead at idx, and the stack
-	// slots bpf_stack_slot_alive reports dead.
+	// slots bpf_stack_slot_alive reports dead, of the complete states.
 	for _, sl := range list {
-		if !sl.cleaned {
-			sl.cleaned = true
-			for r := 0; r < 10; r++ {
-				if e.aux[idx].live&(1<<r) == 0 {
-					sl.regs[r] = regstate.Reg{}
-				}
+		if sl.branches > 0 || sl.cleaned || e.incompleteReadMarks(sl) {
+			continue
+		}
+		sl.cleaned = true
+		for r := 0; r < 10; r++ {
+			if e.aux[idx].live&(1<<r) == 0 {
+				sl.regs[r] = regstate.Reg{}
 			}
-			for i := range sl.stack {
-				if !e.liveSlotAlive(idx, i) {
-					sl.stack[i] = regstate.StackSlot{}
-				}
+		}
+		for i := range sl.stack {
+			if !e.liveSlotAlive(idx, i) {
+				sl.stack[i] = regstate.StackSlot{}
 			}
 		}
 	}
@@ -606,27 +613,60 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	count := 0
 	for k, sl := range list {
 		count++
-		if e.statesEqual(sl, cur) {
-			sl.hits++
-			// The hit path records the jump into idx before propagating
-			// precision (is_state_visited, v6.18).
-			if e.isJmpPoint(idx) {
-				if err := e.pushHist(cur, histEntry{idx: int32(idx), prev: int32(cur.last)}); err != nil {
+		if sl.branches > 0 {
+			// An ancestor on a loop: the same state again is an
+			// infinite loop; otherwise no new state too often.
+			if statesMaybeLooping(sl, cur) && e.statesEqual(sl, cur, idx, exact) {
+				e.explored[idx] = append(kept, list[k:]...)
+				return false, e.infiniteLoop(idx, sl)
+			}
+			if !force && e.jmps-e.prevJmps < 20 && e.processed-e.prevInsns < 100 {
+				addNew = false
+			}
+		} else {
+			loop := e.incompleteReadMarks(sl)
+			level := notExact
+			if loop {
+				level = rangeWithinLevel
+			}
+			if e.statesEqual(sl, cur, idx, level) {
+				sl.hits++
+				// The hit path records the jump into idx before propagating
+				// precision (is_state_visited, v6.18).
+				if e.isJmpPoint(idx) {
+					if err := e.pushHist(cur, histEntry{idx: int32(idx), prev: int32(cur.last)}); err != nil {
+						return false, err
+					}
+				}
+				if err := e.propagatePrecision(sl, cur, nil); err != nil {
 					return false, err
 				}
+				kept = append(kept, list[k:]...)
+				e.explored[idx] = kept
+				if loop {
+					be := cur.clone()
+					be.equal = sl
+					if err := e.addSCCBackedge(sl, be); err != nil {
+						return false, err
+					}
+				}
+				return true, nil
 			}
-			if err := e.propagatePrecision(sl, cur); err != nil {
-				return false, err
-			}
-			kept = append(kept, list[k:]...)
-			e.explored[idx] = kept
-			return true, nil
 		}
+		// miss:
 		if addNew {
 			sl.misses++
 		}
-		if sl.misses > sl.hits*3+3 {
-			e.nExplored-- // evicted (freed at once: nothing depends on it)
+		n := 3
+		if e.aux[idx].force && sl.branches > 0 {
+			n = 64
+		}
+		if sl.misses > sl.hits*n+n {
+			// Evicted to the free list, freed once nothing depends on it.
+			e.nExplored--
+			e.freeList++
+			sl.inFree = true
+			e.maybeFree(sl)
 			continue
 		}
 		kept = append(kept, sl)
@@ -646,9 +686,7 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	}
 	e.total++
 	e.nExplored++
-	if e.nExplored > e.peak {
-		e.peak = e.nExplored
-	}
+	e.updatePeak()
 	e.prevJmps = e.jmps
 	e.prevInsns = e.processed
 	if e.p.Has(FeatForgetInheritedPrecise) {
@@ -659,11 +697,11 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 			}
 		}
 	}
-	sl := &storedState{vstate: *cur.clone(), idx: idx}
+	sl := &storedState{vstate: *cur.clone(), idx: idx, branches: 1}
+	e.maybeEnterSCC(sl)
 	e.explored[idx] = append([]*storedState{sl}, e.explored[idx]...)
 	cur.parent = sl
 	cur.first = idx
-	cur.histBase += len(cur.hist)
 	cur.hist = nil
 	for r := range cur.regs {
 		cur.regs[r].Written = false
@@ -671,21 +709,25 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	return false, nil
 }
 
-// statesEqual models states_equal with NOT_EXACT: regsafe for r0..r9
-// (r10 is always fp0 here) and stacksafe.
-func (e *env) statesEqual(old *storedState, cur *vstate) bool {
+// statesEqual models states_equal for frame 0 at idx: regsafe for the
+// registers live there (func_states_equal) and stacksafe.
+func (e *env) statesEqual(old *storedState, cur *vstate, idx int, level exactLevel) bool {
 	var idmap idMap
+	live := e.aux[idx].live
 	for i := 0; i < 10; i++ {
-		if !regsafe(old.regs[i], cur.regs[i], &idmap) {
+		if live&(1<<i) != 0 && !regsafe(old.regs[i], cur.regs[i], &idmap, level) {
 			return false
 		}
 	}
-	return stacksafe(old.stack, cur.stack, &idmap)
+	return stacksafe(old.stack, cur.stack, &idmap, level)
 }
 
-// regsafe models regsafe (v6.18, NOT_EXACT) for the modeled types.
-func regsafe(o, c regstate.Reg, idmap *idMap) bool {
-	if o.Type == regstate.NotInit {
+// regsafe models regsafe (v6.18) for the modeled types.
+func regsafe(o, c regstate.Reg, idmap *idMap, level exactLevel) bool {
+	if level == exact {
+		return regsExact(o, c, idmap)
+	}
+	if o.Type == regstate.NotInit && (level == notExact || c.Type == regstate.NotInit) {
 		return true
 	}
 	if o.Type != c.Type || o.Flags != c.Flags {
@@ -693,7 +735,7 @@ func regsafe(o, c regstate.Reg, idmap *idMap) bool {
 	}
 	switch o.Type {
 	case regstate.Scalar:
-		if !o.Precise {
+		if !o.Precise && level == notExact {
 			return true
 		}
 		// 6.18: range_within, tnum_in and check_scalar_ids. (Only
@@ -752,13 +794,16 @@ func scalarRegForStack(sl *regstate.StackSlot) (regstate.Reg, bool) {
 	return unboundReg, true
 }
 
-// stacksafe models stacksafe (v6.18, NOT_EXACT, allow_uninit_stack) byte
-// by byte over the old state's slots; the current state's extra slots do
-// not matter.
-func stacksafe(old, cur []regstate.StackSlot, idmap *idMap) bool {
+// stacksafe models stacksafe (v6.18, allow_uninit_stack) byte by byte
+// over the old state's slots; the current state's extra slots do not
+// matter.
+func stacksafe(old, cur []regstate.StackSlot, idmap *idMap, level exactLevel) bool {
 	for i := 0; i < len(old)*regstate.RegSize; i++ {
 		spi, b := i/regstate.RegSize, i%regstate.RegSize
 		ot := old[spi].Types[b]
+		if level != notExact && (spi >= len(cur) || ot != cur[spi].Types[b]) {
+			return false
+		}
 		if ot == regstate.SlotInvalid || ot == regstate.SlotMisc {
 			continue
 		}
@@ -767,7 +812,7 @@ func stacksafe(old, cur []regstate.StackSlot, idmap *idMap) bool {
 		}
 		if or, ok := scalarRegForStack(&old[spi]); ok {
 			if cr, ok := scalarRegForStack(&cur[spi]); ok {
-				if !regsafe(or, cr, idmap) {
+				if !regsafe(or, cr, idmap, level) {
 					return false
 				}
 				i += regstate.RegSize - 1
@@ -780,7 +825,7 @@ func stacksafe(old, cur []regstate.StackSlot, idmap *idMap) bool {
 		if b != regstate.RegSize-1 {
 			continue
 		}
-		if old[spi].Types[b] == regstate.SlotSpill && !regsafe(old[spi].Spilled, cur[spi].Spilled, idmap) {
+		if old[spi].Types[b] == regstate.SlotSpill && !regsafe(old[spi].Spilled, cur[spi].Spilled, idmap, level) {
 			return false
 		}
 	}
@@ -887,10 +932,13 @@ func (b btMask) empty() bool { return b.regs == 0 && b.stack == 0 }
 // precise in the checkpoints (parent states). The current state is not
 // marked.
 func (e *env) markChainPrecision(regno int) error {
-	return e.backtrack(e.cur, btMask{regs: 1 << regno})
+	return e.backtrack(e.cur, e.insnIdx, btMask{regs: 1 << regno}, nil)
 }
 
-func (e *env) backtrack(start *vstate, bt btMask) error {
+// backtrack is __mark_chain_precision from start, whose instruction is
+// last (starting_state->insn_idx); changed, if not nil, is set when a
+// parent state's scalar became precise.
+func (e *env) backtrack(start *vstate, last int, bt btMask, changed *bool) error {
 	if bt.empty() {
 		return nil
 	}
@@ -899,7 +947,7 @@ func (e *env) backtrack(start *vstate, bt btMask) error {
 	}
 	l := &e.log
 	st := start
-	first, last, subseq := st.first, e.insnIdx, -1
+	first, subseq := st.first, -1
 	hist := st.hist
 	skipFirst := true
 	for {
@@ -934,6 +982,9 @@ func (e *env) backtrack(start *vstate, bt btMask) error {
 				continue
 			}
 			reg.Precise = true
+			if changed != nil {
+				*changed = true
+			}
 		}
 		for i := 0; i < 64; i++ {
 			if bt.stack&(1<<i) == 0 {
@@ -948,6 +999,9 @@ func (e *env) backtrack(start *vstate, bt btMask) error {
 				continue
 			}
 			sl.Spilled.Precise = true
+			if changed != nil {
+				*changed = true
+			}
 		}
 		if l.level2() {
 			l.printf("mark_precise: frame0: parent state regs=%s stack=%s: ", regMask(bt.regs), stackMask(bt.stack))
@@ -981,7 +1035,7 @@ func (e *env) backtrackPath(first, last int, hist []histEntry, bt btMask, skipFi
 		if skipFirst {
 			skipFirst = false
 		} else {
-			// get_insn_hist_entry: i's entry, if the history has one.
+			// get_jmp_hist_entry: i's entry, if the history has one.
 			var ent *histEntry
 			if h > 0 && int(hist[h-1].idx) == i {
 				ent = &hist[h-1]
@@ -1181,7 +1235,7 @@ func (e *env) backtrackStore(s insn.Slot, bt btMask, dst, src uint16, flags, spi
 // propagatePrecision models propagate_precision: the precise scalars of
 // the state that pruned cur, in registers and spilled slots, must be
 // precise in cur's history too.
-func (e *env) propagatePrecision(old *storedState, cur *vstate) error {
+func (e *env) propagatePrecision(old *storedState, cur *vstate, changed *bool) error {
 	var bt btMask
 	var names []string
 	for r := 0; r < 10; r++ {
@@ -1203,5 +1257,11 @@ func (e *env) propagatePrecision(old *storedState, cur *vstate) error {
 	if e.log.level2() && e.p.Has(FeatPreciseLog) {
 		e.log.printf("frame 0: propagating %s\n", strings.Join(names, ","))
 	}
-	return e.backtrack(cur, bt)
+	last := e.insnIdx
+	if cur.equal != nil {
+		// A backedge: its state is at the instruction its equal state
+		// pruned it at.
+		last = cur.equal.idx
+	}
+	return e.backtrack(cur, last, bt, changed)
 }

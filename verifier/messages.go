@@ -50,8 +50,12 @@ const (
 	msgJumpIntoLdImm = "jump into the middle of ldimm64 insn %d" // 6.7+
 
 	// do_check / do_check_insn / push_stack
-	msgTooLarge      = "BPF program is too large. Processed %d insn"
-	msgJumpSeq       = "The sequence of %d jumps is too complex."
+	msgTooLarge = "BPF program is too large. Processed %d insn"
+	msgJumpSeq  = "The sequence of %d jumps is too complex."
+	// msgInfiniteLoop is the last line is_state_visited prints for an
+	// infinite loop, after "infinite loop detected at insn %d" and the
+	// current state.
+	msgInfiniteLoop  = "old state:%s"
 	msgInvalidLdMode = "invalid BPF_LD mode"
 	msgSTReserved    = "BPF_ST uses reserved fields"
 

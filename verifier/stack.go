@@ -283,7 +283,7 @@ func (e *env) growStack(size int) {
 }
 
 // pushStackFlags records a spill or fill in the instruction history
-// (push_insn_history with insn_stack_access_flags), in this instruction's
+// (push_jmp_history with insn_stack_access_flags), in this instruction's
 // entry when it has one.
 func (e *env) pushStackFlags(idx, spi int) error {
 	h := len(e.cur.hist)

@@ -282,6 +282,21 @@ type env struct {
 	// only with KeepStates (a local would be zeroed on every instruction).
 	before   [11]regstate.Reg
 	hasCycle bool
+
+	// Loops (WalkLoops): the SCC of each instruction (compute_scc; nil
+	// without a cycle), the visits by SCC, the backedges waiting in them
+	// and the evicted states not yet freed (free_list_size).
+	scc          []uint32
+	visits       map[uint32]*sccVisit
+	numBackedges int
+	freeList     int
+	// lastLine is the instruction of the last instruction line do_check
+	// printed at level 2, whatever the level: the instruction reported
+	// for an error found before its instruction is printed (an infinite
+	// loop). Result.Insn is the last instruction line of the level-2 log
+	// at every level; at level 1 a popped branch erases the lines after
+	// its push, and the log's last line can be an earlier one.
+	lastLine int
 }
 
 type subprog struct {

@@ -24,7 +24,7 @@ import (
 // counted.
 func TestRFCAgainst510(t *testing.T) {
 	opts := simOptions(t, "5.10")
-	differ := verifier.RFC.FeatureSet() ^ verifier.Linux510.FeatureSet()
+	differ := verifier.RFC.FeatureSet().Xor(verifier.Linux510.FeatureSet())
 	byFile, err := fixtures.LoadDir(filepath.Join("testdata", "5.10"))
 	if err != nil {
 		t.Fatal(err)
@@ -63,15 +63,15 @@ func TestRFCAgainst510(t *testing.T) {
 				for changed := true; changed; {
 					changed = false
 					base := run(verifier.RFC.Variant(taken, verifier.Linux510), level)
-					for _, ft := range (differ &^ taken).List() {
-						fs := taken | 1<<ft
+					for _, ft := range differ.Minus(taken).List() {
+						fs := taken.With(ft)
 						if !cmp.Equal(base, run(verifier.RFC.Variant(fs, verifier.Linux510), level)) {
 							taken, changed = fs, true
 						}
 					}
 				}
 				v := verifier.RFC
-				if taken != 0 {
+				if !taken.Empty() {
 					v = verifier.RFC.Variant(taken, verifier.Linux510)
 					got = run(v, level)
 				}
