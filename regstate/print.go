@@ -42,6 +42,9 @@ func (r Reg) TypeString() string {
 	if r.Flags&MemRdonly != 0 {
 		b.WriteString("rdonly_")
 	}
+	if r.Flags&MemRingbuf != 0 {
+		b.WriteString("ringbuf_")
+	}
 	if r.Flags&MemPercpu != 0 {
 		b.WriteString("percpu_")
 	}
@@ -107,6 +110,9 @@ func (r Reg) Format618() string {
 		if r.Type == Scalar && r.AddConst {
 			fmt.Fprintf(&b, "%+d", r.Off)
 		}
+	}
+	if r.RefObjID != 0 {
+		add(fmt.Sprintf("ref_obj_id=%d", r.RefObjID))
 	}
 	if r.Type == Scalar && r.Width32 {
 		add("smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff)")

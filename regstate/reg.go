@@ -34,6 +34,7 @@ const (
 	MemRdonly    Flag = 1 << iota // MEM_RDONLY
 	MemPercpu                     // MEM_PERCPU
 	PtrMaybeNull                  // PTR_MAYBE_NULL
+	MemRingbuf                    // MEM_RINGBUF
 )
 
 // MapRef is what a register pointing at a map knows about it: the fields the
@@ -71,6 +72,10 @@ type Reg struct {
 
 	// ID links scalars copied from one another (reg->id).
 	ID uint32
+
+	// RefObjID is the reference a pointer holds (reg->ref_obj_id): the
+	// id of an acquired reference in the state, released with it.
+	RefObjID uint32
 
 	// BTFID is the BTF type id of a PTR_TO_BTF_ID.
 	BTFID uint32

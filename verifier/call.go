@@ -77,6 +77,9 @@ func (e *env) checkHelperCall(idx int) error {
 	if (id == helperMapLookupElem || id == helperMapUpdateElem || id == helperMapDeleteElem) && e.p.Has(WalkMemory) {
 		return e.checkMapLookup(name, id)
 	}
+	if isRingbufHelper(id) && e.p.Has(WalkMemory) {
+		return e.checkRingbufCall(idx, name, id, fn)
+	}
 	if specialHelpers[id] {
 		return e.unsupported("%s#%d has its own rules in check_helper_call: not modeled", name, id)
 	}

@@ -150,6 +150,10 @@ const (
 	MsgAtomicPtrType
 	MsgArgType
 	MsgInfiniteLoop
+	MsgRefLeak
+	MsgNotConstSize
+	MsgReleaseOff
+	MsgMapFuncCompat
 	numMsgs
 )
 
@@ -206,6 +210,10 @@ var catalog = [numMsgs]MsgInfo{
 	MsgTooLarge:          {MsgTooLarge, "TooLarge", msgTooLarge, "do_check"},
 	MsgJumpSeq:           {MsgJumpSeq, "JumpSeq", msgJumpSeq, "push_stack"},
 	MsgInfiniteLoop:      {MsgInfiniteLoop, "InfiniteLoop", msgInfiniteLoop, "is_state_visited"},
+	MsgRefLeak:           {MsgRefLeak, "RefLeak", msgRefLeak, "check_resource_leak"},
+	MsgNotConstSize:      {MsgNotConstSize, "NotConstSize", msgNotConstSize, "check_func_arg"},
+	MsgReleaseOff:        {MsgReleaseOff, "ReleaseOff", msgReleaseOff, "check_func_arg_reg_off"},
+	MsgMapFuncCompat:     {MsgMapFuncCompat, "MapFuncCompat", msgMapFuncCompat, "check_map_func_compatibility"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

@@ -46,6 +46,16 @@ type vstate struct {
 	// equal is set on a backedge (struct bpf_scc_backedge's state): the
 	// stored state that pruned it RANGE_WITHIN.
 	equal *storedState
+	// refs are the acquired references (bpf_verifier_state.refs), in
+	// the order they were acquired.
+	refs []refState
+}
+
+// refState is struct bpf_reference_state of type REF_TYPE_PTR: the
+// reference's id and the instruction that acquired it.
+type refState struct {
+	id   uint32
+	insn int
 }
 
 // maxInsnHist is how many jump history entries one state holds:
@@ -71,6 +81,9 @@ func (s *vstate) clone() *vstate {
 	c := *s
 	c.hist = append([]histEntry(nil), s.hist...)
 	c.stack = append([]regstate.StackSlot(nil), s.stack...)
+	if s.refs != nil {
+		c.refs = append([]refState(nil), s.refs...)
+	}
 	return &c
 }
 
@@ -339,6 +352,13 @@ func (e *env) printState(st *vstate, all bool) {
 			e.log.write(e.p.FormatReg(slot.Spilled))
 		}
 	}
+	for i, r := range st.refs {
+		if i == 0 {
+			e.log.printf(" refs=%d", r.id)
+		} else {
+			e.log.printf(",%d", r.id)
+		}
+	}
 	e.log.write("\n")
 	if !all {
 		e.scratched, e.scratchedStack = 0, 0
@@ -479,8 +499,17 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 }
 
 // checkReturnCode models the exit path of the main program:
-// check_return_code (v6.18) or the 5.9 R0 checks.
+// check_resource_leak's reference check, then check_return_code (v6.18)
+// or the 5.9 R0 checks.
 func (e *env) checkReturnCode() error {
+	if len(e.cur.refs) > 0 {
+		// check_reference_leak, then check_resource_leak's line.
+		e.fn = "check_reference_leak"
+		for _, r := range e.cur.refs {
+			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
+		}
+		return e.reject(EINVAL, msgRefLeak, "BPF_EXIT instruction in main prog")
+	}
 	if err := e.checkRegArg(0, srcOp); err != nil {
 		return err
 	}

@@ -155,8 +155,8 @@ func (e *env) checkCondJmp(idx int, s insn.Slot) (int, error) {
 		// bpf_map_lookup_elem()": mark_ptr_or_null_regs in both
 		// branches.
 		pushed := e.stack[len(e.stack)-1].st
-		markPtrOrNull(e.cur, dst.ID, op == insn.OpJNE)
-		markPtrOrNull(pushed, dst.ID, op == insn.OpJEQ)
+		markPtrOrNull(e.cur, dst, op == insn.OpJNE)
+		markPtrOrNull(pushed, dst, op == insn.OpJEQ)
 	}
 	if e.log.anyLevel() {
 		if e.p.Has(FeatLogInlineState) {
@@ -307,11 +307,17 @@ func (e *env) pushStack(idx, prev int) error {
 	return nil
 }
 
-// markPtrOrNull models mark_ptr_or_null_regs (v6.18): every register and
-// spilled register of st that may be NULL and carries id becomes the
-// scalar 0 (isNull) or its type without PTR_MAYBE_NULL, and forgets the
-// id (mark_ptr_or_null_reg; no modeled map value holds a spin lock).
-func markPtrOrNull(st *vstate, id uint32, isNull bool) {
+// markPtrOrNull models mark_ptr_or_null_regs (v6.18) for the register
+// checked, dst: every register and spilled register of st that may be
+// NULL and carries its id becomes the scalar 0 (isNull) or its type
+// without PTR_MAYBE_NULL, and forgets the id (mark_ptr_or_null_reg; no
+// modeled map value holds a spin lock). A reference the checked pointer
+// holds is released in the NULL branch (release_reference_nomark).
+func markPtrOrNull(st *vstate, dst regstate.Reg, isNull bool) {
+	id := dst.ID
+	if isNull && dst.RefObjID != 0 && dst.RefObjID == id {
+		st.releaseRef(id)
+	}
 	mark := func(r *regstate.Reg) {
 		if r.Flags&regstate.PtrMaybeNull == 0 || r.ID != id {
 			return
@@ -320,6 +326,7 @@ func markPtrOrNull(st *vstate, id uint32, isNull bool) {
 			*r = regstate.Reg{Type: regstate.Scalar, Known: true, Written: r.Written}
 			return
 		}
+		// The not-NULL pointer keeps its ref_obj_id until released.
 		r.Flags &^= regstate.PtrMaybeNull
 		r.ID = 0
 	}
@@ -331,6 +338,18 @@ func markPtrOrNull(st *vstate, id uint32, isNull bool) {
 			mark(&st.stack[i].Spilled)
 		}
 	}
+}
+
+// releaseRef is release_reference_nomark: the reference id leaves the
+// state, the others keep their order. It reports whether id was held.
+func (st *vstate) releaseRef(id uint32) bool {
+	for i, r := range st.refs {
+		if r.id == id {
+			st.refs = append(st.refs[:i:i], st.refs[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // notNull is reg_not_null (v6.18) for the modeled types. 5.9's to 6.1's
@@ -713,6 +732,15 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 // registers live there (func_states_equal) and stacksafe.
 func (e *env) statesEqual(old *storedState, cur *vstate, idx int, level exactLevel) bool {
 	var idmap idMap
+	// refsafe: the same references, their ids mapping one to one.
+	if len(old.refs) != len(cur.refs) {
+		return false
+	}
+	for i := range old.refs {
+		if !idmap.checkIDs(old.refs[i].id, cur.refs[i].id) {
+			return false
+		}
+	}
 	live := e.aux[idx].live
 	for i := 0; i < 10; i++ {
 		if live&(1<<i) != 0 && !regsafe(old.regs[i], cur.regs[i], &idmap, level) {
@@ -768,11 +796,12 @@ func regsafe(o, c regstate.Reg, idmap *idMap, level exactLevel) bool {
 		// The fields up to var_off, the variable offset within the old
 		// one (range_within, tnum_in), and the ids (check_ids).
 		ov, cv := o.ScalarValue(), c.ScalarValue()
-		return same && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff) && idmap.checkIDs(o.ID, c.ID)
+		return same && rangeWithin(ov, cv) && ov.VarOff.In(cv.VarOff) && idmap.checkIDs(o.ID, c.ID) &&
+			idmap.checkIDs(o.RefObjID, c.RefObjID)
 	}
 	// regs_exact: everything up to the id, then the ids.
 	return same && o.Known == c.Known && o.Value == c.Value && o.Ranged == c.Ranged && o.Range == c.Range &&
-		idmap.checkIDs(o.ID, c.ID)
+		idmap.checkIDs(o.ID, c.ID) && idmap.checkIDs(o.RefObjID, c.RefObjID)
 }
 
 // unboundReg is stacksafe's unbound_reg: what a slot of misc bytes reads

@@ -263,7 +263,7 @@ func statesMaybeLooping(old *storedState, cur *vstate) bool {
 		if o.Type == regstate.NotInit && c.Type == regstate.NotInit {
 			continue
 		}
-		if !sameRegBytes(o, c) || o.ID != c.ID || o.AddConst != c.AddConst {
+		if !sameRegBytes(o, c) || o.ID != c.ID || o.AddConst != c.AddConst || o.RefObjID != c.RefObjID {
 			return false
 		}
 	}
@@ -281,7 +281,7 @@ func sameRegBytes(o, c regstate.Reg) bool {
 
 // regsExact is regs_exact: the same bytes up to the id, and ids that map.
 func regsExact(o, c regstate.Reg, idmap *idMap) bool {
-	return sameRegBytes(o, c) && idmap.checkIDs(rawID(o), rawID(c))
+	return sameRegBytes(o, c) && idmap.checkIDs(rawID(o), rawID(c)) && idmap.checkIDs(o.RefObjID, c.RefObjID)
 }
 
 // rawID is reg->id with BPF_ADD_CONST.

@@ -141,6 +141,12 @@ const (
 	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                                                       // check_mem_size_reg
 	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
 	msgZeroSizedRead    = "invalid zero-sized read"                                                                        // check_stack_range_initialized
+	msgMemAccess        = "invalid access to memory, mem_size=%d off=%d size=%d"                                           // __check_mem_access
+	msgUnreleasedRef    = "Unreleased reference id=%d alloc_insn=%d"                                                       // check_reference_leak
+	msgRefLeak          = "%s would lead to reference leak"                                                                // check_resource_leak
+	msgNotConstSize     = "R%d is not a known constant'"                                                                   // check_func_arg
+	msgReleaseOff       = "R%d must have zero offset when passed to release func or trusted arg to kfunc"                  // check_func_arg_reg_off
+	msgMapFuncCompat    = "cannot pass map_type %d into func %s#%d"                                                        // check_map_func_compatibility
 	msgArgType          = "R%d type=%s expected=%s"                                                                        // check_reg_type
 	msgVarOffNoReg      = "variable offset stack pointer cannot be passed into helper function; var_off=%s off=%d size=%d" // check_stack_read
 	msgAtomicOpcode     = "BPF_ATOMIC uses invalid atomic opcode %02x"                                                     // check_atomic

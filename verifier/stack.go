@@ -133,6 +133,12 @@ func (e *env) checkMemAccess(idx int, regno uint8, off int16, size int, write bo
 		return e.mapValueAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToPacket, regstate.PtrToPacketMeta:
 		return e.packetAccess(regno, reg, off, size, write, valueReg, ldsx)
+	case regstate.PtrToMem:
+		if reg.Flags&^regstate.PtrMaybeNull != regstate.MemRingbuf {
+			// Other memory (a ksym's rdonly_mem) is not validated yet.
+			return e.unsupported("%s through %s are not modeled: %s", what, reg.TypeString(), e.disasm(idx))
+		}
+		return e.memAccess(regno, reg, off, size, write, valueReg, ldsx)
 	case regstate.PtrToStack:
 		if !reg.Known {
 			return e.stackAccessVar(idx, regno, reg, off, size, write, valueReg, ldsx)
@@ -535,6 +541,25 @@ func (e *env) mapValueAccess(regno uint8, reg regstate.Reg, off int16, size int,
 	return nil
 }
 
+// memAccess models check_mem_access for PTR_TO_MEM (v6.18), the ring
+// buffer's memory: not before the NULL check, within mem_size
+// (check_mem_region_access), and a load gives an unknown scalar.
+func (e *env) memAccess(regno uint8, reg regstate.Reg, off int16, size int, write bool, valueReg int, ldsx bool) error {
+	if err := e.checkGenericAlignment(reg, "", int(off), size, e.strict()); err != nil {
+		return err
+	}
+	if reg.Flags&regstate.PtrMaybeNull != 0 {
+		return e.reject(EACCES, msgInvalidMemAccess, regno, reg.TypeString())
+	}
+	o := int(off) + int(reg.Off)
+	if err := e.memRegionAccess(regno, reg, o, size, reg.MemSize, false, msgMemAccess); err != nil || write || valueReg < 0 {
+		return err
+	}
+	e.markUnknown(uint8(valueReg))
+	e.coerceLoaded(uint8(valueReg), size, ldsx)
+	return nil
+}
+
 // checkMapAccessType models check_map_access_type (bpf_map_flags_to_cap):
 // BPF_F_RDONLY_PROG forbids writes, BPF_F_WRONLY_PROG reads.
 func (e *env) checkMapAccessType(m *regstate.MapRef, off, size int, write bool) error {
@@ -551,7 +576,12 @@ func (e *env) checkMapAccessType(m *regstate.MapRef, off, size int, write bool) 
 // mapRegionAccess models check_map_access's check_mem_region_access over
 // the value (no BTF record to look at).
 func (e *env) mapRegionAccess(regno uint8, reg regstate.Reg, o, size int, zeroOK bool) error {
-	m := reg.Map
+	return e.memRegionAccess(regno, reg, o, size, reg.Map.ValueSize, zeroOK, msgMapValueAccess)
+}
+
+// memRegionAccess models check_mem_region_access over memSize bytes;
+// access is __check_mem_access's message for the register's type.
+func (e *env) memRegionAccess(regno uint8, reg regstate.Reg, o, size int, memSize uint32, zeroOK bool, access string) error {
 	e.fn = "check_mem_region_access"
 	v := reg.ScalarValue()
 	if v.SMin < 0 && (v.SMin == math.MinInt64 || int64(o)+v.SMin != int64(int32(int64(o)+v.SMin)) || v.SMin+int64(o) < 0) {
@@ -559,17 +589,17 @@ func (e *env) mapRegionAccess(regno uint8, reg regstate.Reg, o, size int, zeroOK
 	}
 	// __check_mem_access at the smallest and the largest offset.
 	inside := func(at int64) bool {
-		return at >= 0 && (size > 0 || size == 0 && zeroOK) && uint64(at)+uint64(size) <= uint64(m.ValueSize)
+		return at >= 0 && (size > 0 || size == 0 && zeroOK) && uint64(at)+uint64(size) <= uint64(memSize)
 	}
 	if at := v.SMin + int64(o); !inside(at) {
-		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
+		e.log.printf(access+"\n", memSize, int32(at), size)
 		return e.reject(EACCES, msgMinOutside, regno)
 	}
 	if v.UMax >= maxVarOff {
 		return e.reject(EACCES, msgUnboundedAccess, regno)
 	}
 	if at := int64(v.UMax) + int64(o); !inside(at) {
-		e.log.printf(msgMapValueAccess+"\n", m.ValueSize, int32(at), size)
+		e.log.printf(access+"\n", memSize, int32(at), size)
 		return e.reject(EACCES, msgMaxOutside, regno)
 	}
 	return nil

@@ -257,7 +257,9 @@ func TestChecks(t *testing.T) {
 		{"check_helper_call/r1-r5 are not readable after a call", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 7), s(0xbf, 0, 1, 0, 0), exit), reject(verifier.EACCES, "R1 !read_ok", 1)},
 		{"check_helper_call/bpf_unspec has no prototype", []*verifier.Profile{l618}, prog(mov0, s(0x85, 0, 0, 0, 0), exit), reject(verifier.EINVAL, "program of this type cannot use helper bpf_unspec#0", 1)},
 		{"check_helper_call/an id past __BPF_FUNC_MAX_ID", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 4000), exit), reject(verifier.EINVAL, "invalid func unknown#4000", 0)},
-		{"check_helper_call/an argument that is not ARG_ANYTHING", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 130), exit), want{verifier.Unsupported, 0, "verisim: bpf_ringbuf_output#130 takes ARG_CONST_MAP_PTR as argument 1: not modeled", 0}},
+		{"check_helper_call/an argument that is not ARG_ANYTHING", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 25), exit), want{verifier.Unsupported, 0, "verisim: bpf_perf_event_output#25 takes ARG_CONST_MAP_PTR as argument 2: not modeled", 0}},
+		// As the live 6.18.44 answers: check_reg_type's map_ptr_types.
+		{"check_reg_type/ringbuf_output given the context", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 130), exit), reject(verifier.EACCES, "R1 type=ctx expected=map_ptr", 0)},
 		{"check_helper_call/map_lookup_elem on the context", []*verifier.Profile{l618}, prog(s(0x85, 0, 0, 0, 1), exit), want{verifier.Unsupported, 0, "verisim: bpf_map_lookup_elem#1 with ctx in R1 (check_reg_type) is not modeled", 0}},
 		{"check_helper_call/map_lookup_elem without a key", []*verifier.Profile{l618}, prog(ld(1, 1, 0, 100, 0), s(0x85, 0, 0, 0, 1), exit), reject(verifier.EACCES, "R2 !read_ok", 2)},
 		// The live 6.18.44 walks the loop three times (a new state

@@ -1,0 +1,152 @@
+package verifier
+
+import (
+	"github.com/verisim/verisim/btfctx"
+	"github.com/verisim/verisim/kernel/helpers"
+	"github.com/verisim/verisim/regstate"
+)
+
+// The ring buffer helpers (kernel/bpf/ringbuf.c) and the references
+// bpf_ringbuf_reserve acquires: check_helper_call (v6.18) with
+// check_func_arg's ARG_CONST_MAP_PTR, ARG_CONST_ALLOC_SIZE_OR_ZERO and
+// ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE, acquire_reference and
+// release_reference, and check_map_func_compatibility.
+const (
+	helperRingbufOutput  = 130
+	helperRingbufReserve = 131
+	helperRingbufSubmit  = 132
+	helperRingbufDiscard = 133
+	helperRingbufQuery   = 134
+)
+
+func isRingbufHelper(id int32) bool { return id >= helperRingbufOutput && id <= helperRingbufQuery }
+
+// argTypeModeled reports a register whose reg_type_str verisim prints as
+// the kernel does in check_reg_type's refusal.
+func argTypeModeled(r regstate.Reg) bool {
+	switch r.Type {
+	case regstate.Scalar, regstate.PtrToCtx, regstate.ConstPtrToMap, regstate.PtrToStack,
+		regstate.PtrToPacket, regstate.PtrToPacketMeta, regstate.PtrToPacketEnd:
+		return r.Flags == 0
+	case regstate.PtrToMapValue:
+		return r.Flags&^regstate.PtrMaybeNull == 0
+	case regstate.PtrToMem:
+		return r.Flags&^regstate.PtrMaybeNull == regstate.MemRingbuf
+	}
+	return false
+}
+
+func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto) error {
+	var meta memMeta
+	var m *regstate.MapRef
+	var memSize uint32
+	var release uint32
+	for i := 0; i < fn.NumArgs(); i++ {
+		regno := uint8(1 + i)
+		if err := e.checkRegArg(regno, srcOp); err != nil {
+			return err
+		}
+		reg := e.cur.regs[regno]
+		a := fn.Args[i]
+		if a != helpers.ArgAnything && a.Base() != helpers.ArgPtrToMem && a.Base() != helpers.ArgConstSizeOrZero && !argTypeModeled(reg) {
+			return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+		}
+		switch a.Base() {
+		case helpers.ArgAnything:
+		case helpers.ArgConstMapPtr:
+			e.fn = "check_reg_type"
+			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
+				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
+			}
+			m = reg.Map
+		case helpers.ArgConstAllocSizeOrZero:
+			e.fn = "check_reg_type"
+			if reg.Type != regstate.Scalar {
+				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "scalar")
+			}
+			e.fn = "check_func_arg"
+			if !reg.IsConst() {
+				return e.reject(EACCES, msgNotConstSize, regno)
+			}
+			memSize = uint32(reg.Value) // meta->mem_size, an int
+			if err := e.markChainPrecision(int(regno)); err != nil {
+				return err
+			}
+		case helpers.ArgPtrToRingbufMem:
+			// OBJ_RELEASE: check_reg_type (ringbuf_mem_types), then
+			// check_func_arg_reg_off's release rule, then the
+			// reference it holds.
+			e.fn = "check_reg_type"
+			if reg.Type != regstate.PtrToMem || reg.Flags != regstate.MemRingbuf {
+				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "ringbuf_mem")
+			}
+			e.fn = "check_func_arg_reg_off"
+			if reg.Off != 0 {
+				return e.reject(EINVAL, msgReleaseOff, regno)
+			}
+			if vo := reg.ScalarValue().VarOff; !vo.IsConst() || vo.Value != 0 {
+				return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+			}
+			if reg.RefObjID == 0 {
+				return e.unsupported("%s#%d with a ringbuf_mem that holds no reference is not modeled", name, id)
+			}
+			release = reg.RefObjID
+		case helpers.ArgPtrToMem, helpers.ArgConstSizeOrZero:
+			if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
+				return err
+			}
+		default:
+			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
+		}
+	}
+	if release != 0 {
+		// release_reference: the reference leaves the state and every
+		// register and spilled register holding it becomes an unknown
+		// scalar (mark_reg_invalid with allow_ptr_leaks).
+		if !e.cur.releaseRef(release) {
+			return e.unsupported("%s#%d releases reference %d, which the state does not hold", name, id, release)
+		}
+		e.invalidateRef(release)
+	}
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
+	switch id {
+	case helperRingbufReserve:
+		// RET_PTR_TO_MEM with MEM_RINGBUF | PTR_MAYBE_NULL: an id for
+		// the NULL check, then acquire_reference's id for both.
+		e.idGen++
+		e.idGen++
+		ref := e.idGen
+		e.cur.regs[0] = regstate.Reg{Type: regstate.PtrToMem, Flags: regstate.MemRingbuf | regstate.PtrMaybeNull,
+			Known: true, MemSize: memSize, ID: ref, RefObjID: ref, Written: e.cur.regs[0].Written}
+		e.cur.refs = append(e.cur.refs, refState{id: ref, insn: idx})
+	case helperRingbufOutput, helperRingbufQuery:
+		e.markUnknown(0)
+	}
+	// check_map_func_compatibility, after the return value is set.
+	if m != nil && m.Type != uint32(btfctx.MapRingbuf) {
+		e.fn = "check_map_func_compatibility"
+		return e.reject(EINVAL, msgMapFuncCompat, m.Type, name, id)
+	}
+	return nil
+}
+
+// invalidateRef marks every register and spilled register of the current
+// state holding reference id an unknown scalar.
+func (e *env) invalidateRef(id uint32) {
+	st := e.cur
+	for i := range st.regs {
+		if st.regs[i].RefObjID == id {
+			w := st.regs[i].Written
+			st.regs[i] = regstate.Reg{Type: regstate.Scalar, Written: w}
+		}
+	}
+	for i := range st.stack {
+		if sl := &st.stack[i]; sl.IsSpilled() && sl.Spilled.RefObjID == id {
+			sl.Spilled = regstate.Reg{Type: regstate.Scalar}
+		}
+	}
+}
