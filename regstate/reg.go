@@ -85,8 +85,9 @@ type Reg struct {
 	// BEYOND_PKT_END -2), which shares the kernel's union with it.
 	MemSize uint32
 
-	// Subprog is the subprogram number of a PTR_TO_FUNC.
-	Subprog int32
+	// Subprog is the subprogram number of a PTR_TO_FUNC (below
+	// BPF_MAX_SUBPROGS, 256: an int16 keeps Reg at 136 bytes).
+	Subprog int16
 
 	Flags Flag
 	Type  Type

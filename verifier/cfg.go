@@ -2,7 +2,6 @@ package verifier
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/verisim/verisim/insn"
 )
@@ -28,8 +27,13 @@ func (e *env) addSubprog(off int32) error {
 	if len(e.subprogs) >= maxSubprogs {
 		return e.reject(E2BIG, msgTooManySubprogs)
 	}
-	e.subprogs = append(e.subprogs, subprog{start: int(off)})
-	sort.Slice(e.subprogs, func(i, j int) bool { return e.subprogs[i].start < e.subprogs[j].start })
+	// Kept sorted by start: an insertion.
+	i := len(e.subprogs)
+	e.subprogs = append(e.subprogs, subprog{})
+	for ; i > 0 && e.subprogs[i-1].start > int(off); i-- {
+		e.subprogs[i] = e.subprogs[i-1]
+	}
+	e.subprogs[i] = subprog{start: int(off)}
 	return nil
 }
 

@@ -106,8 +106,8 @@ const (
 
 const rfcSince = "rfc"
 
-// A FeatureSet holds 128 features: this fails to compile past them.
-var _ [128 - int(numFeatures)]struct{}
+// A FeatureSet holds every value of a Feature (a uint8).
+var _ [256 - int(numFeatures)]struct{}
 
 var features = [numFeatures]FeatureInfo{
 	FeatResolveAfterSubprogs: {Name: "resolve-after-subprogs", Since: "5.10", Commit: "4976b718c355 bpf: Introduce pseudo_btf_id",
@@ -267,42 +267,55 @@ func Features() []Feature {
 }
 
 // FeatureSet is a set of features. The zero value is empty; sets compare
-// with ==.
-type FeatureSet struct{ w [2]uint64 }
+// with ==. Four words hold every Feature value, so that a test of one bit
+// needs no bounds check (Has runs on every instruction).
+type FeatureSet struct{ w [4]uint64 }
 
 // SetOf returns the set of fs.
 func SetOf(fs ...Feature) FeatureSet {
 	var s FeatureSet
 	for _, f := range fs {
-		s.w[f/64] |= 1 << (f % 64)
+		s.w[f>>6] |= 1 << (f & 63)
 	}
 	return s
 }
 
 // Has reports whether f is in the set.
-func (s FeatureSet) Has(f Feature) bool { return f < numFeatures && s.w[f/64]&(1<<(f%64)) != 0 }
+func (s *FeatureSet) Has(f Feature) bool { return s.w[f>>6]&(1<<(f&63)) != 0 }
 
 // With returns s and fs.
 func (s FeatureSet) With(fs ...Feature) FeatureSet { return s.Union(SetOf(fs...)) }
 
 // Union returns the features in s or t.
 func (s FeatureSet) Union(t FeatureSet) FeatureSet {
-	return FeatureSet{[2]uint64{s.w[0] | t.w[0], s.w[1] | t.w[1]}}
+	for i := range s.w {
+		s.w[i] |= t.w[i]
+	}
+	return s
 }
 
 // Intersect returns the features in both s and t.
 func (s FeatureSet) Intersect(t FeatureSet) FeatureSet {
-	return FeatureSet{[2]uint64{s.w[0] & t.w[0], s.w[1] & t.w[1]}}
+	for i := range s.w {
+		s.w[i] &= t.w[i]
+	}
+	return s
 }
 
 // Minus returns the features of s that are not in t.
 func (s FeatureSet) Minus(t FeatureSet) FeatureSet {
-	return FeatureSet{[2]uint64{s.w[0] &^ t.w[0], s.w[1] &^ t.w[1]}}
+	for i := range s.w {
+		s.w[i] &^= t.w[i]
+	}
+	return s
 }
 
 // Xor returns the features in exactly one of s and t.
 func (s FeatureSet) Xor(t FeatureSet) FeatureSet {
-	return FeatureSet{[2]uint64{s.w[0] ^ t.w[0], s.w[1] ^ t.w[1]}}
+	for i := range s.w {
+		s.w[i] ^= t.w[i]
+	}
+	return s
 }
 
 // Empty reports whether the set has no feature.
@@ -327,15 +340,8 @@ func (s FeatureSet) String() string {
 	return strings.Join(names, ",")
 }
 
-// Has reports whether the profile's kernel has every one of fs.
-func (p *Profile) Has(fs ...Feature) bool {
-	for _, f := range fs {
-		if !p.feats.Has(f) {
-			return false
-		}
-	}
-	return true
-}
+// Has reports whether the profile's kernel has f.
+func (p *Profile) Has(f Feature) bool { return p.feats.w[f>>6]&(1<<(f&63)) != 0 }
 
 // Features lists the profile's features, in order.
 func (p *Profile) Features() []Feature { return p.feats.List() }

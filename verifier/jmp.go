@@ -690,7 +690,9 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 		}
 		kept = append(kept, sl)
 	}
-	e.explored[idx] = kept
+	if len(list) > 0 {
+		e.explored[idx] = kept
+	}
 	if count > e.maxPerInsn {
 		e.maxPerInsn = count
 	}
@@ -718,6 +720,9 @@ func (e *env) isStateVisited(idx int) (bool, error) {
 	}
 	sl := &storedState{vstate: *cur.clone(), idx: idx, branches: 1}
 	e.maybeEnterSCC(sl)
+	if e.explored == nil {
+		e.explored = map[int][]*storedState{}
+	}
 	e.explored[idx] = append([]*storedState{sl}, e.explored[idx]...)
 	cur.parent = sl
 	cur.first = idx

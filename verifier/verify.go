@@ -225,7 +225,8 @@ type env struct {
 	cgroupStorage [2]*btfctx.Map
 	arena         *btfctx.Map
 
-	subprogs []subprog // sorted by start; a fake one at len(prog) ends the list
+	subprogs   []subprog // sorted by start; a fake one at len(prog) ends the list
+	subprogBuf [4]subprog
 	start    time.Time // for the "verification time" line
 	// btf is Config.BTF, parsed; prevLinfo is env->prev_linfo, the index
 	// of the line_info record verbose_linfo printed last (-1: none).
@@ -331,7 +332,6 @@ func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env
 		aux:       make([]auxData, len(slots)),
 		log:       vlog{level: uint32(cfg.LogLevel)},
 		start:     time.Now(),
-		explored:  map[int][]*storedState{},
 		lastBTF:   btfResult{reg: -1},
 		lastUsed:  -1,
 		prevLinfo: -1,
@@ -339,6 +339,7 @@ func newEnv(p *Profile, cfg Config, ctx *btfctx.Context, slots []insn.Slot) *env
 		// leaves strict_alignment to the flags.
 		strictAlignment: cfg.ProgFlags&FlagStrictAlignment != 0 && cfg.ProgFlags&FlagAnyAlignment == 0,
 	}
+	e.subprogs = e.subprogBuf[:0]
 	return e
 }
 
