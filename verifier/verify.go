@@ -227,7 +227,7 @@ type env struct {
 
 	subprogs   []subprog // sorted by start; a fake one at len(prog) ends the list
 	subprogBuf [4]subprog
-	start    time.Time // for the "verification time" line
+	start      time.Time // for the "verification time" line
 	// btf is Config.BTF, parsed; prevLinfo is env->prev_linfo, the index
 	// of the line_info record verbose_linfo printed last (-1: none).
 	btf       *btfctx.ParsedProgBTF
