@@ -74,6 +74,7 @@ type Context struct {
 
 	vmlinux  Loader[*BTF]
 	kallsyms Loader[*Kallsyms]
+	nrCPUIDs int
 }
 
 // Options are where the context finds kernel data. A nil loader means the
@@ -85,6 +86,11 @@ type Options struct {
 	// LoadBTFFile loads a BTFDecl source other than "vmlinux"; nil means
 	// LoadUserBTFFile.
 	LoadBTFFile func(path string) (*BTF, error)
+	// NrCPUIDs is the kernel's nr_cpu_ids on the machine the program is
+	// loaded on (the highest possible CPU plus one): the verifier bounds
+	// bpf_get_smp_processor_id's result by it. 0 means unknown, and a
+	// verification that needs it answers unsupported.
+	NrCPUIDs int
 }
 
 // ErrDecl wraps every problem with a Decl.
@@ -102,6 +108,7 @@ func New(d Decl, opts Options) (*Context, error) {
 		btfFile:  map[string]Loader[*BTF]{},
 		vmlinux:  opts.Vmlinux,
 		kallsyms: opts.Kallsyms,
+		nrCPUIDs: opts.NrCPUIDs,
 	}
 	load := opts.LoadBTFFile
 	if load == nil {
@@ -201,6 +208,9 @@ func (c *Context) BTF(fd int32) (*BTF, error) {
 	}
 	return c.btfFile[src]()
 }
+
+// NrCPUIDs is Options.NrCPUIDs: nr_cpu_ids, or 0 when unknown.
+func (c *Context) NrCPUIDs() int { return c.nrCPUIDs }
 
 // Kallsyms returns the symbol table; an absent one is empty.
 func (c *Context) Kallsyms() (*Kallsyms, error) {

@@ -5,6 +5,7 @@ import (
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/kernel/helpers"
 	"github.com/verisim/verisim/regstate"
+	"github.com/verisim/verisim/scalar"
 )
 
 // Helper calls: check_helper_call (kernel/bpf/verifier.c, v6.18) for the
@@ -15,7 +16,6 @@ import (
 // specialHelpers have code of their own in check_helper_call's switch,
 // do_refine_retval_range or after it (6.18): not modeled.
 var specialHelpers = map[int32]bool{
-	8:   true, // get_smp_processor_id: r0 in [0, nr_cpu_ids - 1]
 	12:  true, // tail_call
 	67:  true, // get_stack
 	141: true, // get_task_stack
@@ -80,6 +80,9 @@ func (e *env) checkHelperCall(idx int) error {
 	if isRingbufHelper(id) && e.p.Has(WalkMemory) {
 		return e.checkRingbufCall(idx, name, id, fn)
 	}
+	if id == helperGetSMPProcessorID && e.ctx.NrCPUIDs() == 0 {
+		return e.unsupported("%s#%d bounds r0 by nr_cpu_ids, which is not known (btfctx.Options.NrCPUIDs)", name, id)
+	}
 	if specialHelpers[id] {
 		return e.unsupported("%s#%d has its own rules in check_helper_call: not modeled", name, id)
 	}
@@ -126,8 +129,21 @@ func (e *env) checkHelperCall(idx int) error {
 	if ret == helpers.RetInteger {
 		e.markUnknown(0)
 	}
+	if id == helperGetSMPProcessorID {
+		// do_refine_retval_range: r0 in [0, nr_cpu_ids - 1], then
+		// reg_bounds_sync.
+		n := uint64(e.ctx.NrCPUIDs() - 1)
+		v := scalar.Unknown()
+		v.UMin, v.UMax, v.SMin, v.SMax = 0, n, 0, int64(n)
+		v.U32Min, v.U32Max, v.S32Min, v.S32Max = 0, uint32(n), 0, int32(n)
+		v.Sync()
+		e.cur.regs[0].SetScalar(v)
+	}
 	return nil
 }
+
+// helperGetSMPProcessorID is BPF_FUNC_get_smp_processor_id.
+const helperGetSMPProcessorID = 8
 
 // isHelperCall is a call of a helper (src_reg 0), not of a subprogram or
 // kfunc.

@@ -315,3 +315,47 @@ func TestBacktrackStackPointer(t *testing.T) {
 		t.Errorf("backtracking (-kernel +simulator):\n%s", d)
 	}
 }
+
+// TestSMPProcessorID: do_refine_retval_range bounds
+// bpf_get_smp_processor_id's r0 by the machine's nr_cpu_ids (the
+// recording host's 2 gives the line Linux 6.18.44 printed there); an
+// unknown nr_cpu_ids leaves the call unsupported.
+func TestSMPProcessorID(t *testing.T) {
+	tiny, err := fixtures.NewTiny()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := prog(s(0x85, 0, 0, 0, 8), exit)
+	for _, tc := range []struct {
+		cpus int
+		want string
+	}{
+		{2, "0: (85) call bpf_get_smp_processor_id#8       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=1,var_off=(0x0; 0x1))"},
+		{6, "0: (85) call bpf_get_smp_processor_id#8       ; R0=scalar(smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7))"},
+		{0, ""},
+	} {
+		opts := tiny.Options()
+		opts.NrCPUIDs = tc.cpus
+		c, err := btfctx.New(btfctx.Decl{}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := verifier.Verify(slots, verifier.Config{ProgType: verifier.SocketFilter, Env: c, LogLevel: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.cpus == 0 {
+			if r.Verdict != verifier.Unsupported || !strings.Contains(r.Message, "nr_cpu_ids") {
+				t.Errorf("nr_cpu_ids unknown: %v %q", r.Verdict, r.Message)
+			}
+			continue
+		}
+		found := false
+		for _, l := range r.Log {
+			found = found || l == tc.want
+		}
+		if r.Verdict != verifier.Accept || !found {
+			t.Errorf("nr_cpu_ids %d: %v, log %q, want the line %q", tc.cpus, r.Verdict, r.Log, tc.want)
+		}
+	}
+}

@@ -262,6 +262,8 @@ func TestNothingIgnored(t *testing.T) {
 		{"--prog-flags with an object", []string{"verify", "--prog-flags", "1", obj}, "--prog-flags does not apply"},
 		{"--prog-flags past 32 bits", []string{"verify", "--prog-flags", "4294967296", good}, "--prog-flags 4294967296 does not fit 32 bits"},
 		{"--program with raw slots", []string{"verify", "--program", "x", good}, "--program applies to an ELF object"},
+		{"--nr-cpu-ids zero", []string{"verify", "--nr-cpu-ids", "0", good}, `--nr-cpu-ids "0": want a number of CPUs from 1 to 8192`},
+		{"--nr-cpu-ids a word", []string{"verify", "--nr-cpu-ids", "many", good}, `--nr-cpu-ids "many": want a number of CPUs`},
 		{"diff one kernel", []string{"diff", "--kernel", "6.18", good}, "diff compares two profiles, A,B"},
 		{"diff same kernel twice", []string{"diff", "--kernel", "6.18,6.18", good}, "the two profiles are the same"},
 		{"verify the same kernel twice", []string{"verify", "--kernel", "6.18,6.18", good}, "6.18 is named twice"},

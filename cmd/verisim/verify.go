@@ -34,6 +34,7 @@ type verifyFlags struct {
 	fdCnt    *uint
 	btf      *string
 	kallsyms *string
+	nrCPUs   *string
 	logLevel *uint
 	program  *string
 	format   *string
@@ -70,6 +71,7 @@ func newVerifyFlags(name string, stderr io.Writer) *verifyFlags {
 	v.fdCnt = fs.Uint("fd-array-cnt", 0, "bpf_attr.fd_array_cnt: scan this many fd_array entries first (6.14+)")
 	v.btf = fs.String("btf", "", "vmlinux BTF: PATH, \"host\" (/sys/kernel/btf/vmlinux) or \"none\" (default: the data shipped for the profile)")
 	v.kallsyms = fs.String("kallsyms", "", "kallsyms listing: PATH, \"host\" (/proc/kallsyms) or \"none\" (default: the data shipped for the profile)")
+	v.nrCPUs = fs.String("nr-cpu-ids", "", "nr_cpu_ids of the machine, which bounds bpf_get_smp_processor_id: N or \"host\" (/sys/devices/system/cpu/possible) (default: the recording machine's, 2 for 6.18)")
 	v.logLevel = fs.Uint("log-level", 1, "verifier log level: 1 or 2, plus 4 for the statistics lines (5, 6)")
 	v.program = fs.String("program", "", "for an ELF object: verify only this program")
 	v.flags = fs.Uint("prog-flags", 0, "bpf_attr.prog_flags of a raw stream (BPF_F_STRICT_ALIGNMENT 1, BPF_F_ANY_ALIGNMENT 2, BPF_F_TEST_RND_HI32 4, ...)")
@@ -314,6 +316,21 @@ func (v *verifyFlags) kernelData(p *verifier.Profile) (btfctx.Options, error) {
 			return opts, usagef("--kallsyms %s: %v", *v.kallsyms, err)
 		}
 		opts.Kallsyms = func() (*btfctx.Kallsyms, error) { return k, nil }
+	}
+	switch *v.nrCPUs {
+	case "":
+	case "host":
+		n, err := btfctx.HostNrCPUIDs()
+		if err != nil {
+			return opts, usagef("--nr-cpu-ids host: %v", err)
+		}
+		opts.NrCPUIDs = n
+	default:
+		n, err := strconv.Atoi(*v.nrCPUs)
+		if err != nil || n < 1 || n > 8192 {
+			return opts, usagef("--nr-cpu-ids %q: want a number of CPUs from 1 to 8192 (CONFIG_NR_CPUS at most), or host", *v.nrCPUs)
+		}
+		opts.NrCPUIDs = n
 	}
 	return opts, nil
 }

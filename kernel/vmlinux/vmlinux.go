@@ -37,6 +37,13 @@ var files embed.FS
 // it: it is given 6.18's data, which holds the same kind of VARs.
 var dirs = map[string]string{"5.10": "5.10", "6.1": "6.1", "6.12": "6.12", "6.18": "6.18", "rfc": "6.18"}
 
+// nrCPUIDs is the nr_cpu_ids of the machine each directory's data was
+// recorded on, where known: 6.18's recorder ran on a 2-CPU host
+// (/sys/devices/system/cpu/possible "0-1"), and the yardstick and the
+// fixtures were recorded there. The qemu guests of the older kernels walk
+// no helper calls, so theirs is left unknown.
+var nrCPUIDs = map[string]int{"6.18": 2}
+
 // shipped holds one loader pair per directory, so each file is decompressed
 // and parsed at most once per process (on first use: building the loaders
 // reads nothing).
@@ -64,6 +71,7 @@ func loaders() map[string]btfctx.Options {
 				}
 				return btfctx.ParseKallsyms(bytes.NewReader(b))
 			}),
+			NrCPUIDs: nrCPUIDs[dir],
 		}
 	}
 	return shipped
@@ -71,7 +79,7 @@ func loaders() map[string]btfctx.Options {
 
 // Options returns btfctx options that read the data shipped for the
 // profile named kernel ("6.18", "rfc"), and whether there is any. Both
-// files are read on first use.
+// files are read on first use; NrCPUIDs is the recording machine's.
 func Options(kernel string) (btfctx.Options, bool) {
 	dir, ok := dirs[kernel]
 	if !ok {
