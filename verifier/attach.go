@@ -91,7 +91,15 @@ func checkAttach(pt ProgType, attach, btfID uint32) string {
 // kernel offers the same helpers as without one (the ctxaccess probe's
 // TestAttachHelpers), and check_return_code reads no attach type of
 // these program types.
+//
+// cgroup_sock_addr takes one of its attach types always: check_return_code
+// reads it (returnRange); its context is not probed and its helpers are
+// not in kernel/helpers' table, so a context access or a helper call
+// answers unsupported.
 func attachModeled(pt ProgType, attach uint32) bool {
+	if pt == CgroupSockAddr {
+		return checkAttach(pt, attach, 0) == ""
+	}
 	switch {
 	case pt == XDP && attach == 37, pt == SKMsg && attach == 7, pt == SockOps && attach == 3,
 		pt == FlowDissector && attach == 17, pt == SchedCLS && (attach == 46 || attach == 47):

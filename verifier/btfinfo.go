@@ -355,13 +355,14 @@ var progCtxTypes = map[ProgType][]string{
 	SocketFilter: {"__sk_buff", "sk_buff"}, SchedCLS: {"__sk_buff", "sk_buff"}, SchedACT: {"__sk_buff", "sk_buff"},
 	CgroupSKB: {"__sk_buff", "sk_buff"}, LWTIn: {"__sk_buff", "sk_buff"}, LWTOut: {"__sk_buff", "sk_buff"},
 	LWTXmit: {"__sk_buff", "sk_buff"}, LWTSeg6Local: {"__sk_buff", "sk_buff"}, SKSKB: {"__sk_buff", "sk_buff"},
-	FlowDissector: {"__sk_buff", "sk_buff"},
-	XDP:           {"xdp_md", "xdp_buff"},
-	SockOps:       {"bpf_sock_ops"},
-	SKMsg:         {"sk_msg_md"},
-	Kprobe:        {"pt_regs"},
-	PerfEvent:     {"bpf_perf_event_data"},
-	RawTracepoint: {"bpf_raw_tracepoint_args"}, RawTracepointWrit: {"bpf_raw_tracepoint_args"},
+	FlowDissector:  {"__sk_buff", "sk_buff"},
+	XDP:            {"xdp_md", "xdp_buff"},
+	SockOps:        {"bpf_sock_ops"},
+	CgroupSockAddr: {"bpf_sock_addr"},
+	SKMsg:          {"sk_msg_md"},
+	Kprobe:         {"pt_regs"},
+	PerfEvent:      {"bpf_perf_event_data"},
+	RawTracepoint:  {"bpf_raw_tracepoint_args"}, RawTracepointWrit: {"bpf_raw_tracepoint_args"},
 	Tracepoint: {}, // __u64: a typedef of an integer, never a struct's name
 }
 

@@ -60,6 +60,9 @@ func (e *env) checkHelperCall(idx int) error {
 	if id < 0 || id >= helpers.MaxID {
 		return e.reject(EINVAL, msgInvalidFunc, name, id)
 	}
+	if !helpers.Covers(uint32(e.cfg.ProgType)) {
+		return e.unsupported("the helpers of %s programs are not in the table (kernel/helpers): %s#%d", e.cfg.ProgType, name, id)
+	}
 	fn, ok := helpers.For(uint32(e.cfg.ProgType), id)
 	if !ok {
 		return e.reject(EINVAL, msgHelperNotForType, name, id)

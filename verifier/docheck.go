@@ -530,13 +530,11 @@ func (e *env) checkReturnCode() error {
 		if err := e.markChainPrecision(0); err != nil {
 			return err
 		}
-	}
-	switch {
-	case r0.Ranged:
 		// retval_range_within (return_32bit is false for these types),
 		// and verbose_invalid_scalar's text.
-		v := r0.Range
-		if v.SMin >= 0 && v.SMax <= 1 {
+		lo, hi := returnRange(e.cfg.ProgType, e.cfg.ExpectedAttachType)
+		v := r0.ScalarValue()
+		if v.SMin >= int64(lo) && v.SMax <= int64(hi) {
 			return nil
 		}
 		var detail string
@@ -549,23 +547,19 @@ func (e *env) checkReturnCode() error {
 		if detail == "" {
 			detail = " unknown scalar value"
 		}
-		return e.reject(EINVAL, msgExitRange618, detail, 0, 1)
+		return e.reject(EINVAL, msgExitRange618, detail, lo, hi)
+	}
+	// Before v6.8's message (FeatExitRangeMessage): the [0, 1] of the
+	// types these profiles model, as a tnum.
+	switch {
 	case r0.Known && r0.Value <= 1:
 		return nil
 	case r0.Known:
-		if e.p.Has(FeatExitRangeMessage) {
-			v := int64(r0.Value)
-			return e.reject(EINVAL, msgExitRange618, fmt.Sprintf(" smin=%d smax=%d", v, v), 0, 1)
-		}
 		return e.reject(EINVAL, msgExitRange59, fmt.Sprintf("value (%#x; 0x0)", r0.Value))
 	case r0.Width32:
-		if e.p.Has(FeatExitRangeMessage) {
-			return e.reject(EINVAL, msgExitRange618, " smin=0 smax=4294967295", 0, 1)
-		}
 		return e.reject(EINVAL, msgExitRange59, "value (0x0; 0xffffffff)")
-	}
-	if e.p.Has(FeatExitRangeMessage) {
-		return e.reject(EINVAL, msgExitRange618, " unknown scalar value", 0, 1)
+	case r0.Ranged:
+		return e.unsupported("a ranged R0 at exit before the v6.8 message is not modeled")
 	}
 	return e.reject(EINVAL, msgExitRange59, "unknown scalar value")
 }

@@ -71,7 +71,7 @@ var modeledTypes = map[ProgType]bool{
 	SocketFilter: true, Kprobe: true, SchedCLS: true, SchedACT: true, Tracepoint: true, XDP: true,
 	PerfEvent: true, CgroupSKB: true, LWTIn: true, LWTOut: true, LWTXmit: true, SockOps: true,
 	SKSKB: true, SKMsg: true, RawTracepoint: true, LWTSeg6Local: true, FlowDissector: true,
-	RawTracepointWrit: true,
+	RawTracepointWrit: true, CgroupSockAddr: true,
 }
 
 // String returns the name, e.g. "socket_filter", or "ProgType(N)" for a
@@ -133,5 +133,24 @@ func (t ProgType) isTracing(p *Profile) bool {
 // hasReturnRange reports whether check_return_code checks R0 against a
 // range for this type. None of the modeled types do (6.18's default case,
 // kprobe without a session attach type, raw_tracepoint without attach btf),
-// except cgroup_skb, whose [0, 1] range needs scalar range printing.
-func (t ProgType) hasReturnRange() bool { return t == CgroupSKB || t == SockOps }
+// except cgroup_skb, sock_ops and cgroup_sock_addr.
+func (t ProgType) hasReturnRange() bool { return t == CgroupSKB || t == SockOps || t == CgroupSockAddr }
+
+// returnRange is check_return_code's range for the modeled types that
+// have one (v6.18): [0, 1], but [1, 1] for the cgroup_sock_addr hooks
+// that read the address back (recvmsg, getpeername, getsockname) and
+// [0, 3] for bind. (cgroup_skb egress, [0, 3], is not a modeled attach
+// type.)
+func returnRange(t ProgType, attach uint32) (lo, hi int32) {
+	if t == CgroupSockAddr {
+		switch attach {
+		case attachCgroupUDP4Recvmsg, attachCgroupUDP6Recvmsg, attachCgroupUnixRecvmsg,
+			attachCgroupInet4Getpeername, attachCgroupInet6Getpeername, attachCgroupUnixGetpeername,
+			attachCgroupInet4Getsockname, attachCgroupInet6Getsockname, attachCgroupUnixGetsockname:
+			return 1, 1
+		case attachCgroupInet4Bind, attachCgroupInet6Bind:
+			return 0, 3
+		}
+	}
+	return 0, 1
+}

@@ -467,6 +467,17 @@ func (e *env) check() error {
 	if err := e.checkCFG(); err != nil {
 		return err
 	}
+	if _, ok := helperArgs618[e.cfg.ProgType]; !ok && e.p.Has(FeatDFALiveness) {
+		// compute_live_registers reads each helper call's argument count
+		// (get_call_summary), recorded per program type: for a type not
+		// recorded, even a call do_check never reaches changes the live
+		// registers.
+		for i, s := range e.orig {
+			if isHelperCall(s) {
+				return e.unsupported("insn %d calls a helper, and the helper argument counts of %s programs are not recorded (verifier/helpers_618.go)", i, e.cfg.ProgType)
+			}
+		}
+	}
 	if e.log.level2() {
 		// compute_live_registers runs for every program; only its log
 		// and pruning observe it, so it runs here for the log and

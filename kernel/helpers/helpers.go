@@ -157,6 +157,13 @@ func ProgTypes() []uint32 {
 	return out
 }
 
+// Covers reports whether progType is in the table: For's false is then
+// the kernel's "cannot use helper".
+func Covers(progType uint32) bool {
+	i := sort.Search(len(table), func(i int) bool { return table[i].progType >= progType })
+	return i < len(table) && table[i].progType == progType
+}
+
 // Protos returns every prototype some entry of the table returns, sorted
 // by name.
 func Protos() []*Proto {

@@ -120,13 +120,19 @@ func TestTypeString(t *testing.T) {
 }
 
 // TestRows: the table has a row for every program type the verifier
-// models, and no other.
+// models, and no other, but cgroup_sock_addr: its get_func_proto
+// (sock_addr_func_proto) reads expected_attach_type, which the table's
+// recipe takes as 0 and such a program never has, so it has no row and
+// the verifier answers unsupported at its helper calls.
 func TestRows(t *testing.T) {
 	var want []uint32
 	for _, pt := range verifier.ProgTypes() {
-		if pt.Modeled() {
+		if pt.Modeled() && pt != verifier.CgroupSockAddr {
 			want = append(want, uint32(pt))
 		}
+	}
+	if helpers.Covers(uint32(verifier.CgroupSockAddr)) {
+		t.Error("cgroup_sock_addr has a row")
 	}
 	if d := cmp.Diff(want, helpers.ProgTypes()); d != "" {
 		t.Errorf("ProgTypes() (-modeled +table):\n%s", d)

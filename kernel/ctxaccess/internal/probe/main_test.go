@@ -8,7 +8,6 @@ import (
 	"github.com/verisim/verisim/insn"
 	"github.com/verisim/verisim/kernel/ctxaccess"
 	"github.com/verisim/verisim/oracle"
-	"github.com/verisim/verisim/verifier"
 )
 
 // TestTableLive re-probes 2,000 random entries of the table on the live
@@ -21,13 +20,7 @@ func TestTableLive(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 1))
-	var types []target
-	for _, pt := range verifier.ProgTypes() {
-		if pt.Modeled() {
-			types = append(types, target{pt, 0})
-		}
-	}
-	types = append(types, attachTargets...)
+	types := targets()
 	for i := 0; i < 2000; i++ {
 		tg := types[r.IntN(len(types))]
 		pt := tg.pt
