@@ -18,6 +18,7 @@ const (
 	attachCgroupUDP6Sendmsg        = 15
 	attachCgroupUDP4Recvmsg        = 19
 	attachCgroupUDP6Recvmsg        = 20
+	attachCgroupSysctl             = 18
 	attachCgroupGetsockopt         = 21
 	attachCgroupSetsockopt         = 22
 	attachCgroupInetSockRelease    = 34
@@ -44,9 +45,9 @@ var attachAllowed = map[ProgType][]uint32{
 		attachCgroupInet4Getsockname, attachCgroupInet6Getsockname, attachCgroupUnixGetsockname, attachCgroupUDP4Sendmsg,
 		attachCgroupUDP6Sendmsg, attachCgroupUnixSendmsg, attachCgroupUDP4Recvmsg, attachCgroupUDP6Recvmsg, attachCgroupUnixRecvmsg},
 	CgroupSKB:     {attachCgroupInetIngress, attachCgroupInetEgress},
+	SKReuseport:   {attachSKReuseportSelect, attachSKReuseportSelectMigrate},
 	CgroupSockopt: {attachCgroupSetsockopt, attachCgroupGetsockopt},
 	SKLookup:      {attachSKLookup},
-	SKReuseport:   {attachSKReuseportSelect, attachSKReuseportSelectMigrate},
 	Netfilter:     {attachNetfilter},
 	Syscall:       {0},
 	Extension:     {0},
@@ -57,8 +58,12 @@ var attachAllowed = map[ProgType][]uint32{
 // without attach_prog_fd or attach_btf_obj_fd (the attach BTF is then
 // vmlinux's): the reason for EINVAL, or "".
 func checkAttach(pt ProgType, attach, btfID uint32) string {
-	if pt == CgroupSock && attach == 0 {
-		attach = attachCgroupInetSockCreate // bpf_prog_load_fixup_attach_type
+	// bpf_prog_load_fixup_attach_type
+	switch {
+	case pt == CgroupSock && attach == 0:
+		attach = attachCgroupInetSockCreate
+	case pt == SKReuseport && attach == 0:
+		attach = attachSKReuseportSelect
 	}
 	if btfID != 0 {
 		if btfID > btfMaxType {
@@ -97,8 +102,11 @@ func checkAttach(pt ProgType, attach, btfID uint32) string {
 // not in kernel/helpers' table, so a context access or a helper call
 // answers unsupported.
 func attachModeled(pt ProgType, attach uint32) bool {
-	if pt == CgroupSockAddr {
+	switch pt {
+	case CgroupSockAddr, CgroupSock, SKLookup, Netfilter, SKReuseport:
 		return checkAttach(pt, attach, 0) == ""
+	case CgroupSysctl:
+		return attach == attachCgroupSysctl // libbpf's SEC("cgroup/sysctl")
 	}
 	switch {
 	case pt == XDP && attach == 37, pt == SKMsg && attach == 7, pt == SockOps && attach == 3,

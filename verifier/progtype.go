@@ -71,7 +71,8 @@ var modeledTypes = map[ProgType]bool{
 	SocketFilter: true, Kprobe: true, SchedCLS: true, SchedACT: true, Tracepoint: true, XDP: true,
 	PerfEvent: true, CgroupSKB: true, LWTIn: true, LWTOut: true, LWTXmit: true, SockOps: true,
 	SKSKB: true, SKMsg: true, RawTracepoint: true, LWTSeg6Local: true, FlowDissector: true,
-	RawTracepointWrit: true, CgroupSockAddr: true,
+	RawTracepointWrit: true, CgroupSockAddr: true, CgroupSock: true, SKLookup: true, Netfilter: true,
+	CgroupSysctl: true, SKReuseport: true,
 }
 
 // String returns the name, e.g. "socket_filter", or "ProgType(N)" for a
@@ -133,11 +134,19 @@ func (t ProgType) isTracing(p *Profile) bool {
 // hasReturnRange reports whether check_return_code checks R0 against a
 // range for this type. None of the modeled types do (6.18's default case,
 // kprobe without a session attach type, raw_tracepoint without attach btf),
-// except cgroup_skb, sock_ops and cgroup_sock_addr.
-func (t ProgType) hasReturnRange() bool { return t == CgroupSKB || t == SockOps || t == CgroupSockAddr }
+// except the cgroup types, sock_ops, sk_lookup and netfilter.
+func (t ProgType) hasReturnRange() bool {
+	switch t {
+	case CgroupSKB, SockOps, CgroupSockAddr, CgroupSock, CgroupSysctl, SKLookup, Netfilter:
+		return true
+	}
+	return false
+}
 
 // returnRange is check_return_code's range for the modeled types that
-// have one (v6.18): [0, 1], but [1, 1] for the cgroup_sock_addr hooks
+// have one (v6.18): [0, 1] (sk_lookup's [SK_DROP, SK_PASS] and
+// netfilter's [NF_DROP, NF_ACCEPT] among them), but [1, 1] for the
+// cgroup_sock_addr hooks
 // that read the address back (recvmsg, getpeername, getsockname) and
 // [0, 3] for bind. (cgroup_skb egress, [0, 3], is not a modeled attach
 // type.)

@@ -119,20 +119,27 @@ func TestTypeString(t *testing.T) {
 	}
 }
 
+// untabled are the modeled program types without a row: the table's
+// recipe (internal/protogen) does not generate them yet, and some of
+// their get_func_proto read expected_attach_type (sock_addr_func_proto's
+// bpf_bind), which the recipe takes as 0. The verifier answers
+// unsupported at their helper calls.
+var untabled = map[verifier.ProgType]bool{
+	verifier.CgroupSockAddr: true, verifier.CgroupSock: true, verifier.SKReuseport: true,
+	verifier.CgroupSysctl: true, verifier.SKLookup: true, verifier.Netfilter: true,
+}
+
 // TestRows: the table has a row for every program type the verifier
-// models, and no other, but cgroup_sock_addr: its get_func_proto
-// (sock_addr_func_proto) reads expected_attach_type, which the table's
-// recipe takes as 0 and such a program never has, so it has no row and
-// the verifier answers unsupported at its helper calls.
+// models but the untabled ones, and no other.
 func TestRows(t *testing.T) {
 	var want []uint32
 	for _, pt := range verifier.ProgTypes() {
-		if pt.Modeled() && pt != verifier.CgroupSockAddr {
+		if pt.Modeled() && !untabled[pt] {
 			want = append(want, uint32(pt))
 		}
-	}
-	if helpers.Covers(uint32(verifier.CgroupSockAddr)) {
-		t.Error("cgroup_sock_addr has a row")
+		if untabled[pt] && helpers.Covers(uint32(pt)) {
+			t.Errorf("%s has a row", pt)
+		}
 	}
 	if d := cmp.Diff(want, helpers.ProgTypes()); d != "" {
 		t.Errorf("ProgTypes() (-modeled +table):\n%s", d)

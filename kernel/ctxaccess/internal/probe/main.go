@@ -103,6 +103,14 @@ var attachTargets = []target{
 // on it (sock_addr_is_valid_access).
 var sockAddrAttach = []uint32{8, 9, 10, 11, 14, 15, 19, 20, 29, 30, 31, 32, 49, 50, 51, 52, 53}
 
+// ownAttach are the attach types the other types load with (sk_lookup,
+// netfilter and sk_reuseport with these only, sk_reuseport's 0 fixed up
+// to BPF_SK_REUSEPORT_SELECT; cgroup_sysctl with any, and libbpf gives it
+// BPF_CGROUP_SYSCTL).
+var ownAttach = map[verifier.ProgType][]uint32{
+	verifier.SKLookup: {36}, verifier.Netfilter: {45}, verifier.CgroupSysctl: {18}, verifier.SKReuseport: {0, 39, 40},
+}
+
 // targets are the program and attach types probed: every modeled type
 // with attach type 0 (cgroup_sock_addr with each of its own instead), and
 // attachTargets.
@@ -112,6 +120,15 @@ func targets() []target {
 		switch {
 		case pt == verifier.CgroupSockAddr:
 			for _, a := range sockAddrAttach {
+				types = append(types, target{pt, a})
+			}
+		case pt == verifier.SKLookup, pt == verifier.Netfilter, pt == verifier.CgroupSysctl, pt == verifier.SKReuseport:
+			for _, a := range ownAttach[pt] {
+				types = append(types, target{pt, a})
+			}
+		case pt == verifier.CgroupSock:
+			// 0 is fixed up to BPF_CGROUP_INET_SOCK_CREATE.
+			for _, a := range []uint32{0, 2, 12, 13, 34} {
 				types = append(types, target{pt, a})
 			}
 		case pt.Modeled():
