@@ -154,6 +154,9 @@ const (
 	MsgNotConstSize
 	MsgReleaseOff
 	MsgMapFuncCompat
+	MsgLdAbsType
+	MsgLdAbsReserved
+	MsgLdAbsR6
 	numMsgs
 )
 
@@ -214,6 +217,9 @@ var catalog = [numMsgs]MsgInfo{
 	MsgNotConstSize:      {MsgNotConstSize, "NotConstSize", msgNotConstSize, "check_func_arg"},
 	MsgReleaseOff:        {MsgReleaseOff, "ReleaseOff", msgReleaseOff, "check_func_arg_reg_off"},
 	MsgMapFuncCompat:     {MsgMapFuncCompat, "MapFuncCompat", msgMapFuncCompat, "check_map_func_compatibility"},
+	MsgLdAbsType:         {MsgLdAbsType, "LdAbsType", msgLdAbsType, "check_ld_abs"},
+	MsgLdAbsReserved:     {MsgLdAbsReserved, "LdAbsReserved", msgLdAbsReserved, "check_ld_abs"},
+	MsgLdAbsR6:           {MsgLdAbsR6, "LdAbsR6", msgLdAbsR6, "check_ld_abs"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

@@ -420,7 +420,11 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 	case insn.ClassLD:
 		switch s.Mode() {
 		case insn.ModeABS, insn.ModeIND:
-			return 0, false, e.unsupported("LD_ABS/LD_IND (check_ld_abs) is not modeled: %s", e.disasm(idx))
+			if !e.p.Has(WalkMemory) {
+				return 0, false, e.unsupported("LD_ABS/LD_IND (check_ld_abs) is not modeled: %s", e.disasm(idx))
+			}
+			e.fn = "check_ld_abs"
+			return idx + 1, false, e.checkLdAbs(s)
 		case insn.ModeIMM:
 			e.fn = "check_ld_imm"
 			return idx + 2, false, e.checkLdImm(idx)
@@ -496,6 +500,49 @@ func (e *env) doCheckInsn(idx int) (next int, done bool, err error) {
 	e.fn = "check_cond_jmp_op"
 	next, err = e.checkCondJmp(idx, s)
 	return next, false, err
+}
+
+// checkLdAbs models check_ld_abs (v6.18): the program type may read the
+// skb, the reserved fields, R6 the context at its base, no reference
+// held (check_resource_leak), R1-R5 reset and R0 an unknown scalar.
+func (e *env) checkLdAbs(s insn.Slot) error {
+	switch e.cfg.ProgType {
+	case SocketFilter, SchedCLS, SchedACT: // may_access_skb
+	default:
+		return e.reject(EINVAL, msgLdAbsType)
+	}
+	if s.Dst != 0 || s.Off != 0 || s.SizeField() == insn.SizeDW || (s.Mode() == insn.ModeABS && s.Src != 0) {
+		return e.reject(EINVAL, msgLdAbsReserved)
+	}
+	if err := e.checkRegArg(6, srcOp); err != nil {
+		return err
+	}
+	if len(e.cur.refs) > 0 {
+		e.fn = "check_reference_leak"
+		for _, r := range e.cur.refs {
+			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
+		}
+		return e.reject(EINVAL, msgRefLeak, "BPF_LD_[ABS|IND]")
+	}
+	r6 := e.cur.regs[6]
+	if r6.Type != regstate.PtrToCtx {
+		return e.reject(EINVAL, msgLdAbsR6)
+	}
+	if s.Mode() == insn.ModeIND {
+		if err := e.checkRegArg(s.Src, srcOp); err != nil {
+			return err
+		}
+	}
+	if err := e.checkPtrOffReg(6, r6); err != nil {
+		return err
+	}
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
+	e.markUnknown(0)
+	return nil
 }
 
 // checkReturnCode models the exit path of the main program:

@@ -1245,6 +1245,9 @@ func (e *env) backtrackInsn(i int, bt btMask, ent *histEntry) (btMask, bool, err
 			return bt, false, nil
 		}
 		bt.regs &^= dst
+		if m := s.Mode(); m == insn.ModeABS || m == insn.ModeIND {
+			return bt, true, nil // "to be analyzed": -ENOTSUPP
+		}
 	}
 	return bt, false, nil
 }

@@ -142,6 +142,9 @@ const (
 	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
 	msgZeroSizedRead    = "invalid zero-sized read"                                                                        // check_stack_range_initialized
 	msgMemAccess        = "invalid access to memory, mem_size=%d off=%d size=%d"                                           // __check_mem_access
+	msgLdAbsType        = "BPF_LD_[ABS|IND] instructions not allowed for this program type"                                // check_ld_abs
+	msgLdAbsReserved    = "BPF_LD_[ABS|IND] uses reserved fields"                                                          // check_ld_abs
+	msgLdAbsR6          = "at the time of BPF_LD_ABS|IND R6 != pointer to skb"                                             // check_ld_abs
 	msgUnreleasedRef    = "Unreleased reference id=%d alloc_insn=%d"                                                       // check_reference_leak
 	msgRefLeak          = "%s would lead to reference leak"                                                                // check_resource_leak
 	msgNotConstSize     = "R%d is not a known constant'"                                                                   // check_func_arg

@@ -194,7 +194,7 @@ func TestStatsPrinted(t *testing.T) {
 		{"accept", []insn.Slot{mov0, exit}, verifier.SocketFilter, true},
 		{"reject in do_check", []insn.Slot{s(0xb7, 1, 0, 0, 0), exit}, verifier.SocketFilter, true},
 		{"refused by bpf_prog_load", []insn.Slot{mov0, exit}, verifier.ProgType(99), false},
-		{"unsupported", []insn.Slot{s(0x30, 0, 0, 0, 0), mov0, exit}, verifier.SocketFilter, false},
+		{"unsupported", []insn.Slot{mov0, s(0x85, 0, 1, 0, 1), exit, mov0, exit}, verifier.SocketFilter, false},
 	}
 	for _, tc := range cases {
 		for _, level := range []verifier.LogLevel{0, 2} {

@@ -183,6 +183,21 @@ func (e *env) coerceLoaded(valueReg uint8, size int, ldsx bool) {
 	}
 }
 
+// checkPtrOffReg models check_ptr_off_reg (__check_ptr_off_reg without a
+// fixed offset): a pointer exactly at its base.
+func (e *env) checkPtrOffReg(regno uint8, reg regstate.Reg) error {
+	e.fn = "check_ptr_off_reg"
+	switch vo := reg.ScalarValue().VarOff; {
+	case reg.Off < 0:
+		return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
+	case reg.Off != 0:
+		return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
+	case !vo.IsConst() || vo.Value != 0:
+		return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+	}
+	return nil
+}
+
 // ctxAccess models check_mem_access for PTR_TO_CTX (v6.18) for a
 // privileged loader (no "R%d leaks addr into ctx": allow_ptr_leaks):
 // check_ptr_alignment, check_ptr_off_reg, then check_ctx_access, whose
@@ -193,14 +208,8 @@ func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size 
 	if err := e.checkGenericAlignment(reg, "context ", int(off), size, e.strict()); err != nil {
 		return err
 	}
-	e.fn = "check_ptr_off_reg"
-	switch vo := reg.ScalarValue().VarOff; {
-	case reg.Off < 0:
-		return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
-	case reg.Off != 0:
-		return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
-	case !vo.IsConst() || vo.Value != 0:
-		return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+	if err := e.checkPtrOffReg(regno, reg); err != nil {
+		return err
 	}
 	e.fn = "check_ctx_access"
 	o := int(off)

@@ -326,9 +326,9 @@ func TestStatAgreesWithVerify(t *testing.T) {
 // also when the two profiles differ.
 func TestStatExitCodes(t *testing.T) {
 	accept := slotsOf(t, movR0, exitS)
-	// A packet load (LD_ABS): unsupported in both profiles with the same
+	// A bpf-to-bpf call: unsupported in both profiles with the same
 	// reason.
-	unsupported := slotsOf(t, insn.Slot{Code: 0x30}, movR0, exitS)
+	unsupported := slotsOf(t, movR0, insn.Slot{Code: insn.CodeCall, Src: insn.PseudoCall, Imm: 1}, exitS, movR0, exitS)
 	reject := ex + "r0-not-written.bin"
 	mapFlag := []string{"--map", "fd=3,type=array,key=4,value=48,entries=1"}
 	cases := []struct {
