@@ -16,7 +16,6 @@ import (
 // specialHelpers have code of their own in check_helper_call's switch,
 // do_refine_retval_range or after it (6.18): not modeled.
 var specialHelpers = map[int32]bool{
-	12:  true, // tail_call
 	67:  true, // get_stack
 	141: true, // get_task_stack
 	45:  true, // probe_read_str
@@ -79,6 +78,9 @@ func (e *env) checkHelperCall(idx int) error {
 	}
 	if (id == helperMapLookupElem || id == helperMapUpdateElem || id == helperMapDeleteElem) && e.p.Has(WalkMemory) {
 		return e.checkMapLookup(name, id)
+	}
+	if id == helperTailCall && e.p.Has(WalkMemory) {
+		return e.checkTailCall(idx, name, id, fn)
 	}
 	if isRingbufHelper(id) && e.p.Has(WalkMemory) {
 		return e.checkRingbufCall(idx, name, id, fn)

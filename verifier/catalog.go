@@ -157,6 +157,7 @@ const (
 	MsgLdAbsType
 	MsgLdAbsReserved
 	MsgLdAbsR6
+	MsgTailCallMap
 	numMsgs
 )
 
@@ -220,6 +221,7 @@ var catalog = [numMsgs]MsgInfo{
 	MsgLdAbsType:         {MsgLdAbsType, "LdAbsType", msgLdAbsType, "check_ld_abs"},
 	MsgLdAbsReserved:     {MsgLdAbsReserved, "LdAbsReserved", msgLdAbsReserved, "check_ld_abs"},
 	MsgLdAbsR6:           {MsgLdAbsR6, "LdAbsR6", msgLdAbsR6, "check_ld_abs"},
+	MsgTailCallMap:       {MsgTailCallMap, "TailCallMap", msgTailCallMap, "record_func_key"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

@@ -150,3 +150,67 @@ func (e *env) invalidateRef(id uint32) {
 		}
 	}
 }
+
+// helperTailCall is BPF_FUNC_tail_call.
+const helperTailCall = 12
+
+// checkTailCall models check_helper_call (v6.18) for bpf_tail_call(ctx,
+// prog_array, index): the context argument, the map argument,
+// record_func_key (a prog array, and an index that is a constant below
+// max_entries made precise), check_resource_leak's "tail_call", r1-r5
+// reset and r0 unset (RET_VOID).
+func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) error {
+	var meta memMeta
+	var m *regstate.MapRef
+	for i := 0; i < fn.NumArgs(); i++ {
+		regno := uint8(1 + i)
+		if err := e.checkRegArg(regno, srcOp); err != nil {
+			return err
+		}
+		reg := e.cur.regs[regno]
+		switch a := fn.Args[i]; a.Base() {
+		case helpers.ArgPtrToCtx:
+			if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
+				return err
+			}
+		case helpers.ArgConstMapPtr:
+			if !argTypeModeled(reg) {
+				return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			}
+			e.fn = "check_reg_type"
+			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
+				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
+			}
+			m = reg.Map
+		case helpers.ArgAnything:
+		default:
+			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
+		}
+	}
+	e.fn = "record_func_key"
+	if m.Type != uint32(btfctx.MapProgArray) {
+		// The message has no newline: the statistics line follows it on
+		// the same line.
+		e.log.write(msgTailCallMap)
+		e.failed(msgTailCallMap)
+		return &kernelErr{verdict: Reject, errno: EINVAL, msg: msgTailCallMap, insn: e.where(), id: MsgTailCallMap}
+	}
+	if r3 := e.cur.regs[3]; r3.IsConst() && r3.Value < uint64(m.MaxEntries) {
+		if err := e.markChainPrecision(3); err != nil {
+			return err
+		}
+	}
+	if len(e.cur.refs) > 0 {
+		e.fn = "check_reference_leak"
+		for _, r := range e.cur.refs {
+			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
+		}
+		return e.reject(EINVAL, msgRefLeak, "tail_call")
+	}
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
+	return nil
+}
