@@ -191,6 +191,15 @@ func (e *env) checkMapLookup(name string, id int32) error {
 			return err
 		}
 		r := e.cur.regs[regno]
+		if r.Type.IsPacket() && r.Flags == 0 {
+			// check_func_arg: may_access_direct_pkt_data with the
+			// map helpers' pkt_access (all three have it).
+			if fn, _ := helpers.For(uint32(e.cfg.ProgType), id); !e.mayAccessPktData(fn) {
+				e.fn = "check_func_arg"
+				return e.reject(EACCES, msgHelperPktAccess)
+			}
+			return e.helperMemAccess(regno, size, false, false, false, nil)
+		}
 		if (r.Type != regstate.PtrToStack && r.Type != regstate.PtrToMapValue) || r.Flags != 0 {
 			return e.unsupported("%s#%d with %s in R%d (a %s not on the stack or in a map value) is not modeled", name, id, r.TypeString(), regno, what)
 		}
@@ -303,12 +312,26 @@ func memArgModeled(fn *helpers.Proto, i int) bool {
 	a := fn.Args[i]
 	switch a.Base() {
 	case helpers.ArgPtrToMem:
-		return a.Flags()&^(helpers.MemUninit|helpers.MemWrite|helpers.MemRdonly) == 0 && i+1 < len(fn.Args) &&
+		return a.Flags()&^(helpers.MemUninit|helpers.MemWrite|helpers.MemRdonly|helpers.PtrMaybeNull) == 0 && i+1 < len(fn.Args) &&
 			(fn.Args[i+1] == helpers.ArgConstSize || fn.Args[i+1] == helpers.ArgConstSizeOrZero)
 	case helpers.ArgConstSize, helpers.ArgConstSizeOrZero:
 		return a.Flags() == 0 && i > 0 && fn.Args[i-1].Base() == helpers.ArgPtrToMem
 	case helpers.ArgPtrToCtx:
 		return a.Flags() == 0
+	}
+	return false
+}
+
+// mayAccessPktData is may_access_direct_pkt_data (v6.18) with a helper's
+// meta and BPF_READ: the program types with direct packet access take
+// the helper's pkt_access.
+func (e *env) mayAccessPktData(fn *helpers.Proto) bool {
+	switch e.cfg.ProgType {
+	case LWTIn, LWTOut, LWTSeg6Local, SKReuseport, FlowDissector, CgroupSKB,
+		SchedCLS, SchedACT, XDP, LWTXmit, SKSKB, SKMsg:
+		return fn.PktAccess
+	case CgroupSockopt:
+		return true
 	}
 	return false
 }
@@ -328,8 +351,20 @@ func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta 
 	reg := e.cur.regs[regno]
 	switch a.Base() {
 	case helpers.ArgPtrToMem:
+		if reg.Type.IsPacket() && !e.mayAccessPktData(fn) {
+			e.fn = "check_func_arg"
+			return e.reject(EACCES, msgHelperPktAccess)
+		}
+		null := reg.IsConst() && reg.Value == 0 && a.Flags()&helpers.PtrMaybeNull != 0
 		switch {
+		case null:
+			// "A NULL register has a SCALAR_VALUE type, so skip type
+			// check": the size decides (check_helper_mem_access).
+		case reg.Type.IsPacket() && reg.Flags == 0:
+			// mem_types has both; check_func_arg_reg_off allows fixed and
+			// variable offsets.
 		case reg.Type == regstate.Scalar || reg.Type == regstate.PtrToCtx || reg.Type == regstate.ConstPtrToMap,
+			reg.Type == regstate.PtrToPacketEnd,
 			reg.Type == regstate.PtrToMapValue && reg.Flags == regstate.PtrMaybeNull:
 			// check_reg_type: none of mem_types (a scalar, NULL or not,
 			// since no modeled memory argument may be NULL).
@@ -339,6 +374,11 @@ func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta 
 			return e.unsupported("%s#%d with %s in R%d (memory not on the stack or in a map value) is not modeled", name, id, reg.TypeString(), regno)
 		}
 		meta.memReg, meta.rawMode, meta.write = regno, a.Flags()&helpers.MemUninit != 0, a.Flags()&helpers.MemWrite != 0
+		if reg.Type.IsPacket() && meta.write {
+			// A helper writing into the packet: may_access_direct_pkt_data
+			// with BPF_WRITE is not modeled.
+			return e.unsupported("%s#%d writes into packet memory in R%d: not modeled", name, id, regno)
+		}
 	case helpers.ArgConstSize, helpers.ArgConstSizeOrZero:
 		if reg.Type != regstate.Scalar {
 			return e.unsupported("%s#%d with %s in R%d (a size that is not a scalar) is not modeled", name, id, reg.TypeString(), regno)
@@ -418,6 +458,18 @@ func (e *env) checkMemSizeReg(regno uint8, meta *memMeta, zeroOK bool) error {
 func (e *env) helperMemAccess(regno uint8, size int, write, zeroOK, raw bool, meta *memMeta) error {
 	reg := e.cur.regs[regno]
 	off := int(reg.Off)
+	if reg.Type.IsPacket() {
+		return e.checkPacketAccess(regno, reg, off, size, zeroOK)
+	}
+	if reg.Type == regstate.Scalar {
+		// A NULL an ARG_PTR_TO_MEM | PTR_MAYBE_NULL took: only a zero
+		// size is allowed ("Allow zero-byte read from NULL").
+		e.fn = "check_helper_mem_access"
+		if zeroOK && size == 0 && reg.IsConst() && reg.Value == 0 {
+			return nil
+		}
+		return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "fp")
+	}
 	if reg.Type == regstate.PtrToMapValue {
 		if err := e.checkMapAccessType(reg.Map, off, size, write); err != nil {
 			return err

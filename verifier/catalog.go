@@ -158,6 +158,7 @@ const (
 	MsgLdAbsReserved
 	MsgLdAbsR6
 	MsgTailCallMap
+	MsgHelperPktAccess
 	numMsgs
 )
 
@@ -222,6 +223,7 @@ var catalog = [numMsgs]MsgInfo{
 	MsgLdAbsReserved:     {MsgLdAbsReserved, "LdAbsReserved", msgLdAbsReserved, "check_ld_abs"},
 	MsgLdAbsR6:           {MsgLdAbsR6, "LdAbsR6", msgLdAbsR6, "check_ld_abs"},
 	MsgTailCallMap:       {MsgTailCallMap, "TailCallMap", msgTailCallMap, "record_func_key"},
+	MsgHelperPktAccess:   {MsgHelperPktAccess, "HelperPktAccess", msgHelperPktAccess, "check_func_arg"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

@@ -146,6 +146,7 @@ const (
 	msgLdAbsReserved    = "BPF_LD_[ABS|IND] uses reserved fields"                                                          // check_ld_abs
 	msgLdAbsR6          = "at the time of BPF_LD_ABS|IND R6 != pointer to skb"                                             // check_ld_abs
 	msgTailCallMap      = "expected prog array map for tail call"                                                          // record_func_key (no newline)
+	msgHelperPktAccess  = "helper access to the packet is not allowed"                                                     // check_func_arg
 	msgUnreleasedRef    = "Unreleased reference id=%d alloc_insn=%d"                                                       // check_reference_leak
 	msgRefLeak          = "%s would lead to reference leak"                                                                // check_resource_leak
 	msgNotConstSize     = "R%d is not a known constant'"                                                                   // check_func_arg

@@ -614,6 +614,26 @@ func (e *env) memRegionAccess(regno uint8, reg regstate.Reg, o, size int, memSiz
 	return nil
 }
 
+// checkPacketAccess models check_packet_access (v6.18): a non-negative
+// variable offset, then the fixed offset o within the range the
+// comparisons with pkt_end gave (__check_mem_access).
+func (e *env) checkPacketAccess(regno uint8, reg regstate.Reg, o, size int, zeroOK bool) error {
+	e.fn = "check_packet_access"
+	v := reg.ScalarValue()
+	if v.SMin < 0 {
+		return e.reject(EACCES, msgMinNegative, regno)
+	}
+	rng := int32(reg.MemSize)
+	if rng < 0 {
+		return e.reject(EINVAL, msgPktOutside, regno)
+	}
+	if o < 0 || !(size > 0 || size == 0 && zeroOK) || int64(o)+int64(size) > int64(rng) {
+		e.log.printf(msgPktAccess+"\n", o, size, regno, reg.ID, o, rng)
+		return e.reject(EACCES, msgPktOutside, regno)
+	}
+	return nil
+}
+
 // Packet ranges of a pointer compared with pkt_end (AT_PKT_END,
 // BEYOND_PKT_END): it is at or past the end.
 const (
@@ -640,21 +660,8 @@ func (e *env) packetAccess(regno uint8, reg regstate.Reg, off int16, size int, w
 		e.fn = "may_access_direct_pkt_data"
 		return e.reject(EACCES, msgPktWrite)
 	}
-	e.fn = "check_packet_access"
-	v := reg.ScalarValue()
-	if v.SMin < 0 {
-		return e.reject(EACCES, msgMinNegative, regno)
-	}
-	rng := int32(reg.MemSize)
-	if rng < 0 {
-		return e.reject(EINVAL, msgPktOutside, regno)
-	}
-	if o < 0 || size <= 0 || int64(o)+int64(size) > int64(rng) {
-		e.log.printf(msgPktAccess+"\n", o, size, regno, reg.ID, o, rng)
-		return e.reject(EACCES, msgPktOutside, regno)
-	}
-	if write {
-		return nil
+	if err := e.checkPacketAccess(regno, reg, o, size, false); err != nil || write {
+		return err
 	}
 	e.markUnknown(uint8(valueReg))
 	e.coerceLoaded(uint8(valueReg), size, ldsx)
