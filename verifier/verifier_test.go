@@ -365,13 +365,13 @@ func TestSMPProcessorID(t *testing.T) {
 // check) is check_func_arg's msgHelperPktAccess, as Linux 6.18.44 answers.
 func TestHelperPacketAccess(t *testing.T) {
 	slots := prog(s(0x61, 2, 1, 0, 0), // r2 = data
-		s(0x61, 3, 1, 4, 0),  // r3 = data_end
-		s(0xbf, 4, 2, 0, 0),  // r4 = r2
-		s(0x07, 4, 0, 0, 8),  // r4 += 8
-		s(0x2d, 4, 3, 5, 0),  // if r4 > r3 goto +5
-		s(0xbf, 1, 2, 0, 0),  // r1 = r2
-		s(0xb7, 2, 0, 0, 8),  // r2 = 8
-		s(0x85, 0, 0, 0, 6),  // call bpf_trace_printk
+		s(0x61, 3, 1, 4, 0), // r3 = data_end
+		s(0xbf, 4, 2, 0, 0), // r4 = r2
+		s(0x07, 4, 0, 0, 8), // r4 += 8
+		s(0x2d, 4, 3, 5, 0), // if r4 > r3 goto +5
+		s(0xbf, 1, 2, 0, 0), // r1 = r2
+		s(0xb7, 2, 0, 0, 8), // r2 = 8
+		s(0x85, 0, 0, 0, 6), // call bpf_trace_printk
 		mov0, exit, mov0, exit)
 	r, err := verifier.Verify(slots, verifier.Config{ProgType: verifier.XDP, LogLevel: 1})
 	if err != nil {
