@@ -34,7 +34,6 @@ var specialHelpers = map[int32]bool{
 	153: true, // per_cpu_ptr
 	154: true, // this_cpu_ptr
 	209: true, // user_ringbuf_drain
-	81:  true, // get_local_storage
 }
 
 // gplCompatible is license_is_gpl_compatible (include/linux/license.h).
@@ -78,6 +77,9 @@ func (e *env) checkHelperCall(idx int) error {
 	}
 	if (id == helperMapLookupElem || id == helperMapUpdateElem || id == helperMapDeleteElem) && e.p.Has(WalkMemory) {
 		return e.checkMapLookup(name, id)
+	}
+	if id == helperGetLocalStorage && e.p.Has(WalkMemory) {
+		return e.checkLocalStorage(idx, name, id, fn)
 	}
 	if id == helperTailCall && e.p.Has(WalkMemory) {
 		return e.checkTailCall(idx, name, id, fn)

@@ -159,6 +159,7 @@ const (
 	MsgLdAbsR6
 	MsgTailCallMap
 	MsgHelperPktAccess
+	MsgLocalStorageFlags
 	numMsgs
 )
 
@@ -224,6 +225,7 @@ var catalog = [numMsgs]MsgInfo{
 	MsgLdAbsR6:           {MsgLdAbsR6, "LdAbsR6", msgLdAbsR6, "check_ld_abs"},
 	MsgTailCallMap:       {MsgTailCallMap, "TailCallMap", msgTailCallMap, "record_func_key"},
 	MsgHelperPktAccess:   {MsgHelperPktAccess, "HelperPktAccess", msgHelperPktAccess, "check_func_arg"},
+	MsgLocalStorageFlags: {MsgLocalStorageFlags, "LocalStorageFlags", msgLocalStorageFlags, "check_helper_call"},
 	MsgInvalidLdMode:     {MsgInvalidLdMode, "InvalidLdMode", msgInvalidLdMode, "do_check_insn"},
 	MsgSTReserved:        {MsgSTReserved, "STReserved", msgSTReserved, "do_check_insn"},
 	MsgRegInvalid:        {MsgRegInvalid, "RegInvalid", msgRegInvalid, "__check_reg_arg"},

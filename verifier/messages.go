@@ -133,30 +133,31 @@ const (
 
 // check_helper_call (v6.18).
 const (
-	msgInvalidFunc      = "invalid func %s#%d"
-	msgHelperNotForType = "program of this type cannot use helper %s#%d"
-	msgHelperGPL        = "cannot call GPL-restricted function from non-GPL compatible program"
-	msgHelperMightSleep = "helper call might sleep in a non-sleepable prog"
-	msgSizeNegative     = "R%d min value is negative, either use unsigned or 'var &= const'"                               // check_mem_size_reg
-	msgSizeZero         = "R%d invalid zero-sized read: u64=[%d,%d]"                                                       // check_mem_size_reg
-	msgSizeUnbounded    = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
-	msgZeroSizedRead    = "invalid zero-sized read"                                                                        // check_stack_range_initialized
-	msgMemAccess        = "invalid access to memory, mem_size=%d off=%d size=%d"                                           // __check_mem_access
-	msgLdAbsType        = "BPF_LD_[ABS|IND] instructions not allowed for this program type"                                // check_ld_abs
-	msgLdAbsReserved    = "BPF_LD_[ABS|IND] uses reserved fields"                                                          // check_ld_abs
-	msgLdAbsR6          = "at the time of BPF_LD_ABS|IND R6 != pointer to skb"                                             // check_ld_abs
-	msgTailCallMap      = "expected prog array map for tail call"                                                          // record_func_key (no newline)
-	msgHelperPktAccess  = "helper access to the packet is not allowed"                                                     // check_func_arg
-	msgUnreleasedRef    = "Unreleased reference id=%d alloc_insn=%d"                                                       // check_reference_leak
-	msgRefLeak          = "%s would lead to reference leak"                                                                // check_resource_leak
-	msgNotConstSize     = "R%d is not a known constant'"                                                                   // check_func_arg
-	msgReleaseOff       = "R%d must have zero offset when passed to release func or trusted arg to kfunc"                  // check_func_arg_reg_off
-	msgMapFuncCompat    = "cannot pass map_type %d into func %s#%d"                                                        // check_map_func_compatibility
-	msgArgType          = "R%d type=%s expected=%s"                                                                        // check_reg_type
-	msgVarOffNoReg      = "variable offset stack pointer cannot be passed into helper function; var_off=%s off=%d size=%d" // check_stack_read
-	msgAtomicOpcode     = "BPF_ATOMIC uses invalid atomic opcode %02x"                                                     // check_atomic
-	msgAtomicSize       = "invalid atomic operand size"                                                                    // check_atomic_rmw
-	msgAtomicPtrType    = "BPF_ATOMIC stores into R%d %s is not allowed"                                                   // check_atomic_rmw
+	msgInvalidFunc       = "invalid func %s#%d"
+	msgHelperNotForType  = "program of this type cannot use helper %s#%d"
+	msgHelperGPL         = "cannot call GPL-restricted function from non-GPL compatible program"
+	msgHelperMightSleep  = "helper call might sleep in a non-sleepable prog"
+	msgSizeNegative      = "R%d min value is negative, either use unsigned or 'var &= const'"                               // check_mem_size_reg
+	msgSizeZero          = "R%d invalid zero-sized read: u64=[%d,%d]"                                                       // check_mem_size_reg
+	msgSizeUnbounded     = "R%d unbounded memory access, use 'var &= const' or 'if (var < const)'"                          // check_mem_size_reg
+	msgZeroSizedRead     = "invalid zero-sized read"                                                                        // check_stack_range_initialized
+	msgMemAccess         = "invalid access to memory, mem_size=%d off=%d size=%d"                                           // __check_mem_access
+	msgLdAbsType         = "BPF_LD_[ABS|IND] instructions not allowed for this program type"                                // check_ld_abs
+	msgLdAbsReserved     = "BPF_LD_[ABS|IND] uses reserved fields"                                                          // check_ld_abs
+	msgLdAbsR6           = "at the time of BPF_LD_ABS|IND R6 != pointer to skb"                                             // check_ld_abs
+	msgTailCallMap       = "expected prog array map for tail call"                                                          // record_func_key (no newline)
+	msgHelperPktAccess   = "helper access to the packet is not allowed"                                                     // check_func_arg
+	msgLocalStorageFlags = "get_local_storage() doesn't support non-zero flags"                                             // check_helper_call
+	msgUnreleasedRef     = "Unreleased reference id=%d alloc_insn=%d"                                                       // check_reference_leak
+	msgRefLeak           = "%s would lead to reference leak"                                                                // check_resource_leak
+	msgNotConstSize      = "R%d is not a known constant'"                                                                   // check_func_arg
+	msgReleaseOff        = "R%d must have zero offset when passed to release func or trusted arg to kfunc"                  // check_func_arg_reg_off
+	msgMapFuncCompat     = "cannot pass map_type %d into func %s#%d"                                                        // check_map_func_compatibility
+	msgArgType           = "R%d type=%s expected=%s"                                                                        // check_reg_type
+	msgVarOffNoReg       = "variable offset stack pointer cannot be passed into helper function; var_off=%s off=%d size=%d" // check_stack_read
+	msgAtomicOpcode      = "BPF_ATOMIC uses invalid atomic opcode %02x"                                                     // check_atomic
+	msgAtomicSize        = "invalid atomic operand size"                                                                    // check_atomic_rmw
+	msgAtomicPtrType     = "BPF_ATOMIC stores into R%d %s is not allowed"                                                   // check_atomic_rmw
 )
 
 // check_mem_access and the stack (check_ptr_alignment,

@@ -214,3 +214,53 @@ func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) e
 	}
 	return nil
 }
+
+// helperGetLocalStorage is BPF_FUNC_get_local_storage.
+const helperGetLocalStorage = 81
+
+// checkLocalStorage models check_helper_call (v6.18) for
+// bpf_get_local_storage(map, flags): the map argument, flags that must be
+// the constant 0, r0 the map's value (RET_PTR_TO_MAP_VALUE, never NULL),
+// then check_map_func_compatibility (a cgroup storage, plain or per-cpu).
+func (e *env) checkLocalStorage(idx int, name string, id int32, fn *helpers.Proto) error {
+	var m *regstate.MapRef
+	for i := 0; i < fn.NumArgs(); i++ {
+		regno := uint8(1 + i)
+		if err := e.checkRegArg(regno, srcOp); err != nil {
+			return err
+		}
+		reg := e.cur.regs[regno]
+		switch a := fn.Args[i]; a {
+		case helpers.ArgConstMapPtr:
+			if !argTypeModeled(reg) {
+				return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			}
+			e.fn = "check_reg_type"
+			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
+				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
+			}
+			m = reg.Map
+		case helpers.ArgAnything:
+		default:
+			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
+		}
+	}
+	e.fn = "check_helper_call"
+	if r2 := e.cur.regs[2]; !r2.IsConst() || r2.Value != 0 {
+		return e.reject(EINVAL, msgLocalStorageFlags)
+	}
+	if m.Special {
+		return e.unsupported("%s#%d on a map whose value has BTF fields is not modeled", name, id)
+	}
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
+	e.cur.regs[0] = regstate.Reg{Type: regstate.PtrToMapValue, Known: true, Map: m, Written: e.cur.regs[0].Written}
+	if m.Type != uint32(btfctx.MapCgroupStorage) && m.Type != uint32(btfctx.MapPercpuCgroupStorage) {
+		e.fn = "check_map_func_compatibility"
+		return e.reject(EINVAL, msgMapFuncCompat, m.Type, name, id)
+	}
+	return nil
+}
