@@ -396,14 +396,8 @@ func (e *env) checkMemArg(name string, id int32, fn *helpers.Proto, i int, meta 
 			}
 			return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "ctx")
 		}
-		e.fn = "check_func_arg_reg_off"
-		switch vo := reg.ScalarValue().VarOff; {
-		case reg.Off < 0:
-			return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
-		case reg.Off != 0:
-			return e.reject(EACCES, msgModifiedPtr, reg.TypeString(), regno, reg.Off)
-		case !vo.IsConst() || vo.Value != 0:
-			return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+		if err := e.checkPtrOffReg("check_func_arg_reg_off", regno, reg); err != nil {
+			return err
 		}
 		// A helper given the context may change the packet
 		// (bpf_helper_changes_pkt_data, then clear_all_pkt_pointers):

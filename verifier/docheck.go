@@ -517,12 +517,8 @@ func (e *env) checkLdAbs(s insn.Slot) error {
 	if err := e.checkRegArg(6, srcOp); err != nil {
 		return err
 	}
-	if len(e.cur.refs) > 0 {
-		e.fn = "check_reference_leak"
-		for _, r := range e.cur.refs {
-			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
-		}
-		return e.reject(EINVAL, msgRefLeak, "BPF_LD_[ABS|IND]")
+	if err := e.referenceLeak("BPF_LD_[ABS|IND]"); err != nil {
+		return err
 	}
 	r6 := e.cur.regs[6]
 	if r6.Type != regstate.PtrToCtx {
@@ -533,7 +529,7 @@ func (e *env) checkLdAbs(s insn.Slot) error {
 			return err
 		}
 	}
-	if err := e.checkPtrOffReg(6, r6); err != nil {
+	if err := e.checkPtrOffReg("check_ptr_off_reg", 6, r6); err != nil {
 		return err
 	}
 	for r := uint8(0); r <= 5; r++ {
@@ -549,13 +545,8 @@ func (e *env) checkLdAbs(s insn.Slot) error {
 // check_resource_leak's reference check, then check_return_code (v6.18)
 // or the 5.9 R0 checks.
 func (e *env) checkReturnCode() error {
-	if len(e.cur.refs) > 0 {
-		// check_reference_leak, then check_resource_leak's line.
-		e.fn = "check_reference_leak"
-		for _, r := range e.cur.refs {
-			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
-		}
-		return e.reject(EINVAL, msgRefLeak, "BPF_EXIT instruction in main prog")
+	if err := e.referenceLeak("BPF_EXIT instruction in main prog"); err != nil {
+		return err
 	}
 	if err := e.checkRegArg(0, srcOp); err != nil {
 		return err

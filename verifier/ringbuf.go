@@ -54,11 +54,10 @@ func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto
 		switch a.Base() {
 		case helpers.ArgAnything:
 		case helpers.ArgConstMapPtr:
-			e.fn = "check_reg_type"
-			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
-				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
+			var err error
+			if m, err = e.mapPtrArg(name, id, regno); err != nil {
+				return err
 			}
-			m = reg.Map
 		case helpers.ArgConstAllocSizeOrZero:
 			e.fn = "check_reg_type"
 			if reg.Type != regstate.Scalar {
@@ -134,6 +133,34 @@ func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto
 	return nil
 }
 
+// mapPtrArg is check_func_arg for ARG_CONST_MAP_PTR: check_reg_type's
+// map_ptr_types, and the map it names.
+func (e *env) mapPtrArg(name string, id int32, regno uint8) (*regstate.MapRef, error) {
+	reg := e.cur.regs[regno]
+	if !argTypeModeled(reg) {
+		return nil, e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+	}
+	e.fn = "check_reg_type"
+	if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
+		return nil, e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
+	}
+	return reg.Map, nil
+}
+
+// referenceLeak is check_resource_leak's reference check
+// (check_reference_leak): every reference held is printed, then the
+// leak, named by prefix.
+func (e *env) referenceLeak(prefix string) error {
+	if len(e.cur.refs) == 0 {
+		return nil
+	}
+	e.fn = "check_reference_leak"
+	for _, r := range e.cur.refs {
+		e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
+	}
+	return e.reject(EINVAL, msgRefLeak, prefix)
+}
+
 // invalidateRef marks every register and spilled register of the current
 // state holding reference id an unknown scalar.
 func (e *env) invalidateRef(id uint32) {
@@ -167,21 +194,16 @@ func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) e
 		if err := e.checkRegArg(regno, srcOp); err != nil {
 			return err
 		}
-		reg := e.cur.regs[regno]
 		switch a := fn.Args[i]; a.Base() {
 		case helpers.ArgPtrToCtx:
 			if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
 				return err
 			}
 		case helpers.ArgConstMapPtr:
-			if !argTypeModeled(reg) {
-				return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			var err error
+			if m, err = e.mapPtrArg(name, id, regno); err != nil {
+				return err
 			}
-			e.fn = "check_reg_type"
-			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
-				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
-			}
-			m = reg.Map
 		case helpers.ArgAnything:
 		default:
 			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
@@ -200,12 +222,8 @@ func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) e
 			return err
 		}
 	}
-	if len(e.cur.refs) > 0 {
-		e.fn = "check_reference_leak"
-		for _, r := range e.cur.refs {
-			e.log.printf(msgUnreleasedRef+"\n", r.id, r.insn)
-		}
-		return e.reject(EINVAL, msgRefLeak, "tail_call")
+	if err := e.referenceLeak("tail_call"); err != nil {
+		return err
 	}
 	for r := uint8(0); r <= 5; r++ {
 		w := e.cur.regs[r].Written
@@ -229,17 +247,12 @@ func (e *env) checkLocalStorage(idx int, name string, id int32, fn *helpers.Prot
 		if err := e.checkRegArg(regno, srcOp); err != nil {
 			return err
 		}
-		reg := e.cur.regs[regno]
 		switch a := fn.Args[i]; a {
 		case helpers.ArgConstMapPtr:
-			if !argTypeModeled(reg) {
-				return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			var err error
+			if m, err = e.mapPtrArg(name, id, regno); err != nil {
+				return err
 			}
-			e.fn = "check_reg_type"
-			if reg.Type != regstate.ConstPtrToMap || reg.Map == nil {
-				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "map_ptr")
-			}
-			m = reg.Map
 		case helpers.ArgAnything:
 		default:
 			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)

@@ -183,10 +183,11 @@ func (e *env) coerceLoaded(valueReg uint8, size int, ldsx bool) {
 	}
 }
 
-// checkPtrOffReg models check_ptr_off_reg (__check_ptr_off_reg without a
-// fixed offset): a pointer exactly at its base.
-func (e *env) checkPtrOffReg(regno uint8, reg regstate.Reg) error {
-	e.fn = "check_ptr_off_reg"
+// checkPtrOffReg models __check_ptr_off_reg without a fixed offset, as
+// check_ptr_off_reg and check_func_arg_reg_off (fn) call it: a pointer
+// exactly at its base.
+func (e *env) checkPtrOffReg(fn string, regno uint8, reg regstate.Reg) error {
+	e.fn = fn
 	switch vo := reg.ScalarValue().VarOff; {
 	case reg.Off < 0:
 		return e.reject(EACCES, msgNegativeOffPtr, reg.TypeString(), regno, reg.Off)
@@ -208,7 +209,7 @@ func (e *env) ctxAccess(idx int, regno uint8, reg regstate.Reg, off int16, size 
 	if err := e.checkGenericAlignment(reg, "context ", int(off), size, e.strict()); err != nil {
 		return err
 	}
-	if err := e.checkPtrOffReg(regno, reg); err != nil {
+	if err := e.checkPtrOffReg("check_ptr_off_reg", regno, reg); err != nil {
 		return err
 	}
 	e.fn = "check_ctx_access"
