@@ -128,11 +128,7 @@ func (e *env) checkHelperCall(idx int) error {
 	}
 	// Reset the caller-saved registers (mark_reg_not_init and
 	// check_reg_arg(DST_OP_NO_MARK), which scratches them), then r0.
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	if ret == helpers.RetInteger {
 		e.markUnknown(0)
 	}
@@ -233,11 +229,7 @@ func (e *env) checkMapLookup(name string, id int32) error {
 	if e.cfg.Explain {
 		e.passed("%s#%d: R1 is map %s and R2 points at %d initialized key bytes", name, id, ref.Name, size)
 	}
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	if id != helperMapLookupElem {
 		e.markUnknown(0)
 		return nil
@@ -522,4 +514,15 @@ func (e *env) helperMemAccess(regno uint8, size int, write, zeroOK, raw bool, me
 		e.liveMarkRead(e.insnIdx, 1<<spi)
 	}
 	return nil
+}
+
+// resetCallerSaved is the reset of r0-r5 after a helper call or LD_ABS
+// (mark_reg_not_init, and check_reg_arg(DST_OP_NO_MARK), which scratches
+// them).
+func (e *env) resetCallerSaved() {
+	for r := uint8(0); r <= 5; r++ {
+		w := e.cur.regs[r].Written
+		e.cur.regs[r] = regstate.Reg{Written: w}
+		e.scratched |= 1 << r
+	}
 }

@@ -532,11 +532,7 @@ func (e *env) checkLdAbs(s insn.Slot) error {
 	if err := e.checkPtrOffReg("check_ptr_off_reg", 6, r6); err != nil {
 		return err
 	}
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	e.markUnknown(0)
 	return nil
 }

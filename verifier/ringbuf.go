@@ -107,11 +107,7 @@ func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto
 		}
 		e.invalidateRef(release)
 	}
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	switch id {
 	case helperRingbufReserve:
 		// RET_PTR_TO_MEM with MEM_RINGBUF | PTR_MAYBE_NULL: an id for
@@ -225,11 +221,7 @@ func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) e
 	if err := e.referenceLeak("tail_call"); err != nil {
 		return err
 	}
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	return nil
 }
 
@@ -265,11 +257,7 @@ func (e *env) checkLocalStorage(idx int, name string, id int32, fn *helpers.Prot
 	if m.Special {
 		return e.unsupported("%s#%d on a map whose value has BTF fields is not modeled", name, id)
 	}
-	for r := uint8(0); r <= 5; r++ {
-		w := e.cur.regs[r].Written
-		e.cur.regs[r] = regstate.Reg{Written: w}
-		e.scratched |= 1 << r
-	}
+	e.resetCallerSaved()
 	e.cur.regs[0] = regstate.Reg{Type: regstate.PtrToMapValue, Known: true, Map: m, Written: e.cur.regs[0].Written}
 	if m.Type != uint32(btfctx.MapCgroupStorage) && m.Type != uint32(btfctx.MapPercpuCgroupStorage) {
 		e.fn = "check_map_func_compatibility"
