@@ -299,11 +299,10 @@ func (e *env) infiniteLoop(idx int, old *storedState) error {
 	e.log.printf("infinite loop detected at insn %d\n", idx)
 	e.log.write("cur state:")
 	e.printState(e.cur, true)
-	e.log.write("old state:")
-	e.printState(&old.vstate, true)
 	// The error line is the last one: the old state. The message needs
-	// it whatever the log level.
+	// it whatever the log level, so it is formatted once and logged.
 	msg := fmt.Sprintf(msgInfiniteLoop, e.stateString(&old.vstate))
+	e.log.write(msg + "\n")
 	e.failed(fmt.Sprintf("infinite loop detected at insn %d", idx))
 	// The instruction is the last one do_check printed.
 	return &kernelErr{verdict: Reject, errno: EINVAL, msg: msg, insn: e.lastLine, id: MsgInfiniteLoop}

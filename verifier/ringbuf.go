@@ -36,68 +36,90 @@ func argTypeModeled(r regstate.Reg) bool {
 	return false
 }
 
-func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto) error {
-	var meta memMeta
-	var m *regstate.MapRef
-	var memSize uint32
-	var release uint32
+// callMeta is what check_func_arg leaves in struct bpf_call_arg_meta
+// for the helpers with code of their own: the map, the size to allocate,
+// and the reference to release.
+type callMeta struct {
+	m       *regstate.MapRef
+	memSize uint32
+	release uint32
+	memMeta memMeta
+}
+
+// specialArgs models check_func_arg (v6.18) over the arguments of the
+// ring buffer, tail call and local storage helpers: ARG_ANYTHING,
+// ARG_CONST_MAP_PTR, ARG_CONST_ALLOC_SIZE_OR_ZERO (a constant, made
+// precise), ARG_PTR_TO_RINGBUF_MEM with OBJ_RELEASE (check_reg_type, then
+// check_func_arg_reg_off's release rule), and the context and memory
+// arguments checkMemArg models.
+func (e *env) specialArgs(name string, id int32, fn *helpers.Proto) (callMeta, error) {
+	var args callMeta
 	for i := 0; i < fn.NumArgs(); i++ {
 		regno := uint8(1 + i)
 		if err := e.checkRegArg(regno, srcOp); err != nil {
-			return err
+			return args, err
 		}
 		reg := e.cur.regs[regno]
-		a := fn.Args[i]
-		if a != helpers.ArgAnything && a.Base() != helpers.ArgPtrToMem && a.Base() != helpers.ArgConstSizeOrZero && !argTypeModeled(reg) {
-			return e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
-		}
-		switch a.Base() {
+		switch a := fn.Args[i]; a.Base() {
 		case helpers.ArgAnything:
 		case helpers.ArgConstMapPtr:
-			var err error
-			if m, err = e.mapPtrArg(name, id, regno); err != nil {
-				return err
+			m, err := e.mapPtrArg(name, id, regno)
+			if err != nil {
+				return args, err
 			}
+			args.m = m
 		case helpers.ArgConstAllocSizeOrZero:
+			if !argTypeModeled(reg) {
+				return args, e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			}
 			e.fn = "check_reg_type"
 			if reg.Type != regstate.Scalar {
-				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "scalar")
+				return args, e.reject(EACCES, msgArgType, regno, reg.TypeString(), "scalar")
 			}
 			e.fn = "check_func_arg"
 			if !reg.IsConst() {
-				return e.reject(EACCES, msgNotConstSize, regno)
+				return args, e.reject(EACCES, msgNotConstSize, regno)
 			}
-			memSize = uint32(reg.Value) // meta->mem_size, an int
+			args.memSize = uint32(reg.Value) // meta->mem_size, an int
 			if err := e.markChainPrecision(int(regno)); err != nil {
-				return err
+				return args, err
 			}
 		case helpers.ArgPtrToRingbufMem:
-			// OBJ_RELEASE: check_reg_type (ringbuf_mem_types), then
-			// check_func_arg_reg_off's release rule, then the
-			// reference it holds.
+			if !argTypeModeled(reg) {
+				return args, e.unsupported("%s#%d with %s in R%d is not modeled", name, id, reg.TypeString(), regno)
+			}
 			e.fn = "check_reg_type"
 			if reg.Type != regstate.PtrToMem || reg.Flags != regstate.MemRingbuf {
-				return e.reject(EACCES, msgArgType, regno, reg.TypeString(), "ringbuf_mem")
+				return args, e.reject(EACCES, msgArgType, regno, reg.TypeString(), "ringbuf_mem")
 			}
 			e.fn = "check_func_arg_reg_off"
 			if reg.Off != 0 {
-				return e.reject(EINVAL, msgReleaseOff, regno)
+				return args, e.reject(EINVAL, msgReleaseOff, regno)
 			}
 			if vo := reg.ScalarValue().VarOff; !vo.IsConst() || vo.Value != 0 {
-				return e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
+				return args, e.reject(EACCES, msgVariablePtr, reg.TypeString(), vo.String())
 			}
 			if reg.RefObjID == 0 {
-				return e.unsupported("%s#%d with a ringbuf_mem that holds no reference is not modeled", name, id)
+				return args, e.unsupported("%s#%d with a ringbuf_mem that holds no reference is not modeled", name, id)
 			}
-			release = reg.RefObjID
-		case helpers.ArgPtrToMem, helpers.ArgConstSizeOrZero:
-			if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
-				return err
+			args.release = reg.RefObjID
+		case helpers.ArgPtrToMem, helpers.ArgConstSizeOrZero, helpers.ArgPtrToCtx:
+			if err := e.checkMemArg(name, id, fn, i, &args.memMeta); err != nil {
+				return args, err
 			}
 		default:
-			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
+			return args, e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
 		}
 	}
+	return args, nil
+}
+
+func (e *env) checkRingbufCall(idx int, name string, id int32, fn *helpers.Proto) error {
+	args, err := e.specialArgs(name, id, fn)
+	if err != nil {
+		return err
+	}
+	m, memSize, release := args.m, args.memSize, args.release
 	if release != 0 {
 		// release_reference: the reference leaves the state and every
 		// register and spilled register holding it becomes an unknown
@@ -183,35 +205,14 @@ const helperTailCall = 12
 // max_entries made precise), check_resource_leak's "tail_call", r1-r5
 // reset and r0 unset (RET_VOID).
 func (e *env) checkTailCall(idx int, name string, id int32, fn *helpers.Proto) error {
-	var meta memMeta
-	var m *regstate.MapRef
-	for i := 0; i < fn.NumArgs(); i++ {
-		regno := uint8(1 + i)
-		if err := e.checkRegArg(regno, srcOp); err != nil {
-			return err
-		}
-		switch a := fn.Args[i]; a.Base() {
-		case helpers.ArgPtrToCtx:
-			if err := e.checkMemArg(name, id, fn, i, &meta); err != nil {
-				return err
-			}
-		case helpers.ArgConstMapPtr:
-			var err error
-			if m, err = e.mapPtrArg(name, id, regno); err != nil {
-				return err
-			}
-		case helpers.ArgAnything:
-		default:
-			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
-		}
+	args, err := e.specialArgs(name, id, fn)
+	if err != nil {
+		return err
 	}
+	m := args.m
 	e.fn = "record_func_key"
 	if m.Type != uint32(btfctx.MapProgArray) {
-		// The message has no newline: the statistics line follows it on
-		// the same line.
-		e.log.write(msgTailCallMap)
-		e.failed(msgTailCallMap)
-		return &kernelErr{verdict: Reject, errno: EINVAL, msg: msgTailCallMap, insn: e.where(), id: MsgTailCallMap}
+		return e.rejectNoNL(EINVAL, msgTailCallMap)
 	}
 	if r3 := e.cur.regs[3]; r3.IsConst() && r3.Value < uint64(m.MaxEntries) {
 		if err := e.markChainPrecision(3); err != nil {
@@ -233,23 +234,11 @@ const helperGetLocalStorage = 81
 // the constant 0, r0 the map's value (RET_PTR_TO_MAP_VALUE, never NULL),
 // then check_map_func_compatibility (a cgroup storage, plain or per-cpu).
 func (e *env) checkLocalStorage(idx int, name string, id int32, fn *helpers.Proto) error {
-	var m *regstate.MapRef
-	for i := 0; i < fn.NumArgs(); i++ {
-		regno := uint8(1 + i)
-		if err := e.checkRegArg(regno, srcOp); err != nil {
-			return err
-		}
-		switch a := fn.Args[i]; a {
-		case helpers.ArgConstMapPtr:
-			var err error
-			if m, err = e.mapPtrArg(name, id, regno); err != nil {
-				return err
-			}
-		case helpers.ArgAnything:
-		default:
-			return e.unsupported("%s#%d takes %s as argument %d: not modeled", name, id, a, i+1)
-		}
+	args, err := e.specialArgs(name, id, fn)
+	if err != nil {
+		return err
 	}
+	m := args.m
 	e.fn = "check_helper_call"
 	if r2 := e.cur.regs[2]; !r2.IsConst() || r2.Value != 0 {
 		return e.reject(EINVAL, msgLocalStorageFlags)
