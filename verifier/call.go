@@ -76,7 +76,7 @@ func (e *env) checkHelperCall(idx int) error {
 		return e.reject(EINVAL, msgHelperMightSleep)
 	}
 	if (id == helperMapLookupElem || id == helperMapUpdateElem || id == helperMapDeleteElem) && e.p.Has(WalkMemory) {
-		return e.checkMapLookup(name, id)
+		return e.checkMapLookup(name, id, fn)
 	}
 	if id == helperGetLocalStorage && e.p.Has(WalkMemory) {
 		return e.checkLocalStorage(idx, name, id, fn)
@@ -172,7 +172,7 @@ var lookupMapTypes = map[uint32]bool{
 // reset of r1-r5, and r0: a map value for a lookup, NULL-checked unless
 // an array lookup's key is a constant in bounds (can_elide_value_nullness),
 // an unknown scalar otherwise.
-func (e *env) checkMapLookup(name string, id int32) error {
+func (e *env) checkMapLookup(name string, id int32, fn *helpers.Proto) error {
 	if err := e.checkRegArg(1, srcOp); err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (e *env) checkMapLookup(name string, id int32) error {
 		if r.Type.IsPacket() && r.Flags == 0 {
 			// check_func_arg: may_access_direct_pkt_data with the
 			// map helpers' pkt_access (all three have it).
-			if fn, _ := helpers.For(uint32(e.cfg.ProgType), id); !e.mayAccessPktData(fn) {
+			if !e.mayAccessPktData(fn) {
 				e.fn = "check_func_arg"
 				return e.reject(EACCES, msgHelperPktAccess)
 			}
